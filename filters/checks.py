@@ -1,0 +1,194 @@
+"""Per-example checks: each looks at one candidate and names why it should go, or says None.
+
+A check is `def name(c: Candidate, cfg: CurateConfig) -> str | None`; the reason it returns
+is a snake_case string that ends up in the ledger. `CHECKS` is the one ordered list of them.
+Set-level steps (duplicates, eval overlap) live in `filters.curate`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from functools import lru_cache
+
+from germinate.config import CurateConfig
+from germinate.records import Candidate
+from filters.language import detect_language
+from filters.similarity import rouge_l
+from filters.text import normalize, words
+
+Check = Callable[[Candidate, CurateConfig], str | None]
+
+# An output this close to its input (token ROUGE-L) is a copy, not an answer.
+COPY_THRESHOLD = 0.9
+# Repetition is only judged on outputs long enough to have a meaningful 3-gram count.
+REPETITION_MIN_WORDS = 8
+REPETITION_NGRAM = 3
+# One character 20+ times in a row ("!!!!…", "ㅋㅋㅋ…", "aaaa…") is a decoding loop. Whitespace
+# (code indentation) and rule/separator characters (markdown tables, "-----") are layout.
+_CHAR_RUN = re.compile(r"([^\s\-=_*#~.])\1{19,}")
+
+_APOS = "['’]"
+# Refusal boilerplate that only a refusing assistant writes: matched anywhere in the output.
+_REFUSAL_ANYWHERE = [
+    r"\bas an ai(?: language)? model\b",
+    rf"\bi(?: am|{_APOS}m) (?:just )?an ai(?: language model| assistant)?(?:,| and) i\b",
+    r"ai ?(?:언어 ?)?모델로서",
+    r"인공 ?지능(?:으로서| 언어 ?모델로서)",
+]
+# Phrases a legitimate output can contain ("I am unable to attend the meeting" in an email,
+# "죄송하지만 참석할 수 없습니다" in a letter), so they count only when the output opens with them.
+_REFUSAL_AT_START = [
+    rf"i(?:{_APOS}?m| am) sorry,? but i (?:can{_APOS}?t|cannot|can not|am unable|won{_APOS}?t)\b",
+    rf"i (?:cannot|can{_APOS}?t) (?:assist|help|comply|fulfill|provide|complete)\b",
+    rf"i(?: am|{_APOS}m) (?:unable|not able) to\b",
+    r"(?:도와|답변해|답변을) ?드릴 수 없습니다",
+    r"죄송(?:하지만|합니다)[.,]?.{0,60}?수 없습니다",
+]
+_REFUSAL = re.compile(
+    "|".join(_REFUSAL_ANYWHERE + [rf"^\W*(?:{p})" for p in _REFUSAL_AT_START]),
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def unparseable(c: Candidate, cfg: CurateConfig) -> str | None:
+    """The teacher's reply could not be parsed; `c.raw` keeps the text for inspection."""
+    return "unparseable" if c.parse_error else None
+
+
+def truncated(c: Candidate, cfg: CurateConfig) -> str | None:
+    """Generation hit max_tokens, so the output is cut off mid-answer."""
+    return "truncated" if c.finish_reason == "length" else None
+
+
+def empty_output(c: Candidate, cfg: CurateConfig) -> str | None:
+    """A task with no answer teaches nothing."""
+    return "empty_output" if not c.output.strip() else None
+
+
+def instruction_length(c: Candidate, cfg: CurateConfig) -> str | None:
+    """Word count outside cfg.instruction_length (Self-Instruct keeps 4..150 words).
+
+    Korean counts space-separated words (어절), not syllables.
+    """
+    n = len(words(c.instruction))
+    if n < cfg.instruction_length.min_words:
+        return "instruction_too_short"
+    if n > cfg.instruction_length.max_words:
+        return "instruction_too_long"
+    return None
+
+
+def output_length(c: Candidate, cfg: CurateConfig) -> str | None:
+    """Word count outside cfg.output_length; a blank output is `empty_output`'s business."""
+    if not c.output.strip():
+        return None
+    n = len(words(c.output))
+    if n < cfg.output_length.min_words:
+        return "output_too_short"
+    if n > cfg.output_length.max_words:
+        return "output_too_long"
+    return None
+
+
+@lru_cache(maxsize=32)
+def _keyword_pattern(keywords: tuple[str, ...]) -> re.Pattern[str] | None:
+    # Whole words only, so "file" does not match "profile"; a phrase may span any whitespace.
+    alts = [r"\s+".join(map(re.escape, k.split())) for k in keywords if k.strip()]
+    if not alts:
+        return None
+    return re.compile(rf"(?<!\w)(?:{'|'.join(alts)})(?!\w)", re.IGNORECASE)
+
+
+def blacklisted_keyword(c: Candidate, cfg: CurateConfig) -> str | None:
+    """The instruction names something a text-only model cannot do (image, file, draw, ...).
+
+    Self-Instruct's filter; matched as whole words or phrases, case-insensitively.
+    """
+    pattern = _keyword_pattern(tuple(cfg.blacklist))
+    if pattern is not None and pattern.search(c.instruction):
+        return "blacklisted_keyword"
+    return None
+
+
+def starts_with_punctuation(c: Candidate, cfg: CurateConfig) -> str | None:
+    """The instruction opens with punctuation or a symbol (usually a leftover list marker).
+
+    Letters and digits of any script pass: we deliberately do not copy Self-Instruct's
+    "first character must be ASCII" rule, which would drop every Korean instruction.
+    """
+    text = c.instruction.lstrip()
+    if text and unicodedata.category(text[0])[0] in "PS":
+        return "starts_with_punctuation"
+    return None
+
+
+def wrong_language(c: Candidate, cfg: CurateConfig) -> str | None:
+    """The instruction or output is written in a script outside cfg.languages.
+
+    Text without letters (numbers, symbols) has no language and passes. The input is not
+    checked: translation tasks legitimately carry foreign-language input.
+    """
+    for text in (c.instruction, c.output):
+        lang = detect_language(text)
+        if lang is not None and lang not in cfg.languages:
+            return "wrong_language"
+    return None
+
+
+def output_copies_input(c: Candidate, cfg: CurateConfig) -> str | None:
+    """The output repeats the input (equal, or token ROUGE-L >= 0.9) instead of answering."""
+    if not c.input.strip():
+        return None
+    if normalize(c.output) == normalize(c.input) or rouge_l(c.output, c.input) >= COPY_THRESHOLD:
+        return "output_copies_input"
+    return None
+
+
+def refusal(c: Candidate, cfg: CurateConfig) -> str | None:
+    """The teacher declined ("As an AI language model...", "죄송하지만 ... 수 없습니다")."""
+    return "refusal" if _REFUSAL.search(c.output.strip()) else None
+
+
+def degenerate_repetition(c: Candidate, cfg: CurateConfig) -> str | None:
+    """The output loops: too many repeated word 3-grams, or one character 20+ times.
+
+    The 3-gram fraction is 1 - distinct/total over the output's 3-grams, compared with
+    cfg.max_repeated_ngram_fraction; outputs under 8 words are too short to judge.
+    """
+    tokens = words(c.output)
+    if len(tokens) >= REPETITION_MIN_WORDS:
+        grams = list(zip(*(tokens[i:] for i in range(REPETITION_NGRAM))))
+        if 1 - len(set(grams)) / len(grams) > cfg.max_repeated_ngram_fraction:
+            return "degenerate_repetition"
+    if _CHAR_RUN.search(c.output):
+        return "degenerate_repetition"
+    return None
+
+
+# The checks, in the order their reasons are listed in the ledger.
+CHECKS: tuple[Check, ...] = (
+    unparseable,
+    truncated,
+    empty_output,
+    instruction_length,
+    output_length,
+    blacklisted_keyword,
+    starts_with_punctuation,
+    wrong_language,
+    output_copies_input,
+    refusal,
+    degenerate_repetition,
+)
+
+
+def check_all(c: Candidate, cfg: CurateConfig) -> list[str]:
+    """Every reason that applies to `c`, in CHECKS order (all of them, not just the first).
+
+    An unparseable candidate gets only `unparseable`: its fields are empty, and "too short",
+    "empty output" and the like would be noise about text that was never there.
+    """
+    if c.parse_error:
+        return ["unparseable"]
+    return [reason for check in CHECKS if (reason := check(c, cfg)) is not None]

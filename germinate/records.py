@@ -1,0 +1,109 @@
+"""The records germinate passes around: seed tasks, candidates and ledger rows.
+
+Seed files use the Self-Instruct JSONL format: `id, name, instruction, instances[{input,
+output}], is_classification`. Eval tasks may add machine-checkable `constraints`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from germinate.errors import GerminateError
+
+
+class Instance(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    input: str = ""
+    output: str
+
+
+class SeedTask(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    id: str
+    name: str = ""
+    instruction: str = Field(min_length=1)
+    instances: list[Instance] = Field(min_length=1)
+    is_classification: bool = False
+    constraints: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class Candidate(BaseModel):
+    """One generated (or imported) instruction/input/output triple, before curation.
+
+    A teacher reply that could not be parsed is still a candidate: `parse_error` says why and
+    `raw` keeps the text, so nothing the teacher produced is lost.
+    """
+
+    id: str
+    instruction: str = ""
+    input: str = ""
+    output: str = ""
+    is_classification: bool = False
+    finish_reason: str | None = None
+    parse_error: str | None = None
+    raw: str | None = None
+    # Provenance: run id, request index, seed ids, teacher, sampling.
+    meta: dict[str, Any] = Field(default_factory=dict)
+
+
+class LedgerRow(Candidate):
+    """A candidate with its verdict: kept, or dropped with every reason that applied."""
+
+    verdict: Literal["kept", "dropped"]
+    reasons: list[str] = Field(default_factory=list)
+    # Highest similarity to an earlier instruction (pool or batch), and which one it was.
+    similarity: float | None = None
+    neighbour_id: str | None = None
+    neighbour_text: str | None = None
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """Read a JSONL file; a bad line is an error naming the file and line number."""
+    path = Path(path)
+    if not path.is_file():
+        raise GerminateError(f"file not found: {path}")
+    rows: list[dict[str, Any]] = []
+    with path.open("rb") as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise GerminateError(f"{path}:{lineno}: not valid UTF-8") from None
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise GerminateError(f"{path}:{lineno}: malformed JSON ({exc.msg})") from None
+            if not isinstance(row, dict):
+                raise GerminateError(f"{path}:{lineno}: expected a JSON object")
+            rows.append(row)
+    return rows
+
+
+def load_tasks(path: Path, what: str = "seeds") -> list[SeedTask]:
+    """Load Self-Instruct JSONL tasks, failing on the first bad line with its number."""
+    rows = read_jsonl(path)
+    tasks: list[SeedTask] = []
+    seen: set[str] = set()
+    lineno = 0
+    with Path(path).open("rb") as fh:
+        linenos = [i for i, raw in enumerate(fh, start=1) if raw.strip()]
+    for lineno, row in zip(linenos, rows):
+        try:
+            task = SeedTask.model_validate(row)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            key = ".".join(str(p) for p in err["loc"])
+            raise GerminateError(f"{path}:{lineno}: bad task field '{key}': {err['msg']}") from None
+        if task.id in seen:
+            raise GerminateError(f"{path}:{lineno}: duplicate task id '{task.id}'")
+        seen.add(task.id)
+        tasks.append(task)
+    if not tasks:
+        raise GerminateError(f"{path}: no {what} tasks in file")
+    return tasks

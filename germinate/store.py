@@ -1,0 +1,132 @@
+"""The data root on disk: run directories, atomic writes, the run's status file.
+
+Every file is written to a temporary name in the same directory and renamed over the target,
+so a crash leaves either the old or the new file, never half of one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from germinate.errors import GerminateError
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_json(path: Path, obj: Any) -> None:
+    atomic_write_text(path, json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
+
+
+def atomic_write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> None:
+    atomic_write_text(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+
+
+@contextmanager
+def atomic_dir(path: Path) -> Iterator[Path]:
+    """Build a directory under a temporary name and rename it into place when complete."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    os.chmod(tmp, 0o755)  # mkdtemp makes it private; the finished dir should not be
+    try:
+        yield tmp
+        if path.exists():
+            shutil.rmtree(path)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def read_jsonl_rows(path: Path) -> list[dict[str, Any]]:
+    """Rows of a JSONL file germinate wrote itself (a missing file has no rows)."""
+    path = Path(path)
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def new_run_id(prefix: str = "") -> str:
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S-%f")
+    return f"{prefix}{stamp}"
+
+
+class RunDir:
+    """`<data_root>/runs/<run_id>/`: config snapshot, candidates, ledger, outputs, status."""
+
+    def __init__(self, data_root: Path, run_id: str) -> None:
+        self.data_root = Path(data_root)
+        self.run_id = run_id
+        self.path = self.data_root / "runs" / run_id
+
+    @classmethod
+    def create(cls, data_root: Path, run_id: str, config_yaml: str, kind: str) -> "RunDir":
+        """Create the run directory complete with its config and status, in one rename."""
+        run = cls(data_root, run_id)
+        if run.path.exists():
+            raise GerminateError(f"run directory already exists: {run.path}")
+        with atomic_dir(run.path) as tmp:
+            (tmp / "config.yaml").write_text(config_yaml, encoding="utf-8")
+            status = {"run_id": run_id, "kind": kind, "status": "running",
+                      "created": _now(), "stages": {}}
+            (tmp / "status.json").write_text(json.dumps(status, indent=2), encoding="utf-8")
+        return run
+
+    @classmethod
+    def open(cls, data_root: Path, run_id_or_path: str) -> "RunDir":
+        candidate = Path(run_id_or_path)
+        if candidate.is_dir() and (candidate / "status.json").exists():
+            return cls(candidate.resolve().parent.parent, candidate.resolve().name)
+        run = cls(data_root, run_id_or_path)
+        if not (run.path / "status.json").exists():
+            raise GerminateError(f"no such run: {run_id_or_path} (looked in {run.path.parent})")
+        return run
+
+    def file(self, name: str) -> Path:
+        return self.path / name
+
+    @property
+    def status(self) -> dict[str, Any]:
+        return json.loads(self.file("status.json").read_text(encoding="utf-8"))
+
+    def update_status(self, **fields: Any) -> None:
+        status = self.status
+        status.update(fields)
+        status["updated"] = _now()
+        atomic_write_json(self.file("status.json"), status)
+
+    def mark_stage(self, stage: str, **info: Any) -> None:
+        status = self.status
+        status.setdefault("stages", {})[stage] = {"done": _now(), **info}
+        atomic_write_json(self.file("status.json"), status)
+
+    def stage_done(self, stage: str) -> bool:
+        return stage in self.status.get("stages", {})
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")

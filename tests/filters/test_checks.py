@@ -1,0 +1,200 @@
+import pytest
+
+from germinate.config import CurateConfig
+from germinate.records import Candidate
+from filters.checks import (
+    CHECKS,
+    blacklisted_keyword,
+    check_all,
+    degenerate_repetition,
+    empty_output,
+    instruction_length,
+    output_copies_input,
+    output_length,
+    refusal,
+    starts_with_punctuation,
+    truncated,
+    unparseable,
+    wrong_language,
+)
+from filters.curate import REASONS
+
+CFG = CurateConfig()
+
+GOOD_EN = dict(
+    instruction="Explain why the sky appears blue during the day.",
+    output="Sunlight is scattered by air molecules, and blue light scatters the most.",
+    finish_reason="stop",
+)
+GOOD_KO = dict(
+    instruction="하늘이 왜 파란색인지 설명하세요.",
+    output="햇빛이 공기 분자에 산란되는데, 파란빛이 가장 많이 산란되기 때문입니다.",
+    finish_reason="stop",
+)
+
+
+def cand(base: dict = GOOD_EN, **changes) -> Candidate:
+    return Candidate(id="c1", **{**base, **changes})
+
+
+@pytest.mark.parametrize("base", [GOOD_EN, GOOD_KO], ids=["en", "ko"])
+@pytest.mark.parametrize("check", CHECKS, ids=lambda f: f.__name__)
+def test_good_examples_pass_every_check(check, base):
+    assert check(cand(base), CFG) is None
+
+
+def test_good_examples_have_no_reasons():
+    assert check_all(cand(GOOD_EN), CFG) == []
+    assert check_all(cand(GOOD_KO), CFG) == []
+
+
+def test_unparseable_gets_only_that_reason():
+    c = Candidate(id="c1", parse_error="no JSON object", raw="Sure! Here", finish_reason="length")
+    assert unparseable(c, CFG) == "unparseable"
+    assert check_all(c, CFG) == ["unparseable"]
+
+
+def test_truncated():
+    assert truncated(cand(finish_reason="length"), CFG) == "truncated"
+    assert truncated(cand(finish_reason=None), CFG) is None
+
+
+def test_empty_output_is_reported_once():
+    c = cand(output="  \n ")
+    assert empty_output(c, CFG) == "empty_output"
+    assert output_length(c, CFG) is None
+    assert check_all(c, CFG) == ["empty_output"]
+
+
+def test_instruction_length():
+    assert instruction_length(cand(instruction="Summarize."), CFG) == "instruction_too_short"
+    long = "word " * 151
+    assert instruction_length(cand(instruction=long), CFG) == "instruction_too_long"
+    assert instruction_length(cand(instruction="word " * 150), CFG) is None
+
+
+def test_korean_instruction_length_counts_words_not_syllables():
+    assert instruction_length(cand(GOOD_KO, instruction="이 문장을 요약하세요"), CFG) is None
+    # Five syllables but one word.
+    one_word = cand(GOOD_KO, instruction="요약하세요")
+    assert instruction_length(one_word, CFG) == "instruction_too_short"
+
+
+def test_output_length():
+    assert output_length(cand(output="word " * 401), CFG) == "output_too_long"
+    assert output_length(cand(output="!!!"), CFG) == "output_too_short"
+    assert output_length(cand(output="Yes"), CFG) is None
+
+
+def test_blacklisted_keyword_matches_whole_words_only():
+    for text in ["Draw a cat for me", "Describe this IMAGE.", "Go  to the website"]:
+        assert blacklisted_keyword(cand(instruction=text), CFG) == "blacklisted_keyword"
+    # "file" must not match inside "profile", nor "go to" inside "going to".
+    assert blacklisted_keyword(cand(instruction="Update the user profile text."), CFG) is None
+    assert blacklisted_keyword(cand(instruction="Say what is going to happen."), CFG) is None
+
+
+def test_blacklist_is_read_from_config():
+    cfg = CurateConfig(blacklist=["email"])
+    assert blacklisted_keyword(cand(instruction="Write an email."), cfg) == "blacklisted_keyword"
+    assert blacklisted_keyword(cand(instruction="Draw a cat."), cfg) is None
+    assert blacklisted_keyword(cand(instruction="Draw a cat."), CurateConfig(blacklist=[])) is None
+
+
+@pytest.mark.parametrize(
+    "text", ["- List three fruits.", "“Hello” in French?", "$5 is how much?", "#1 task"]
+)
+def test_starts_with_punctuation(text):
+    assert starts_with_punctuation(cand(instruction=text), CFG) == "starts_with_punctuation"
+
+
+@pytest.mark.parametrize(
+    "text", ["1 plus 1 is what?", "  List three fruits.", "한국의 수도는?", "Ünïcode first"]
+)
+def test_letters_and_digits_of_any_script_may_start(text):
+    assert starts_with_punctuation(cand(instruction=text), CFG) is None
+
+
+def test_korean_passes_when_korean_is_allowed_and_fails_when_not():
+    assert wrong_language(cand(GOOD_KO), CurateConfig(languages=["en", "ko"])) is None
+    assert check_all(cand(GOOD_KO), CurateConfig(languages=["en", "ko"])) == []
+    assert wrong_language(cand(GOOD_KO), CurateConfig(languages=["en"])) == "wrong_language"
+    assert check_all(cand(GOOD_KO), CurateConfig(languages=["en"])) == ["wrong_language"]
+
+
+def test_wrong_language_checks_the_output_too():
+    c = cand(instruction="Translate 'good morning' into Japanese.", output="おはようございます")
+    assert wrong_language(c, CFG) == "wrong_language"
+    assert wrong_language(cand(output="42"), CFG) is None  # no letters, no language
+
+
+def test_output_copies_input():
+    c = cand(
+        input="The quick brown fox jumps over the lazy dog.",
+        output="the quick  brown fox jumps over the lazy dog",
+    )
+    assert output_copies_input(c, CFG) == "output_copies_input"
+    near = cand(
+        input="one two three four five six seven eight nine ten eleven twelve",
+        output="one two three four five six seven eight nine ten eleven twelve thirteen",
+    )
+    assert output_copies_input(near, CFG) == "output_copies_input"
+    answer = cand(input="The quick brown fox.", output="A fox that is fast.")
+    assert output_copies_input(answer, CFG) is None
+    assert output_copies_input(cand(input="", output=""), CFG) is None
+
+
+@pytest.mark.parametrize(
+    "output",
+    [
+        "As an AI language model, I do not have personal opinions.",
+        "I'm sorry, but I can't help with that request.",
+        "I’m sorry, but I cannot do this.",
+        "I cannot assist with creating that content.",
+        "I am unable to browse the internet.",
+        "죄송하지만 그 요청은 도와드릴 수 없습니다.",
+        "저는 AI 언어 모델로서 개인적인 의견이 없습니다.",
+    ],
+)
+def test_refusal(output):
+    assert refusal(cand(output=output), CFG) == "refusal"
+
+
+def test_refusal_phrases_inside_a_real_answer_are_not_refusals():
+    email = "Dear Ms. Kim,\nThank you for the invitation. I am unable to attend on Friday."
+    assert refusal(cand(output=email), CFG) is None
+    letter = "김 선생님께,\n초대해 주셔서 감사합니다. 죄송하지만 금요일에는 참석할 수 없습니다."
+    assert refusal(cand(GOOD_KO, output=letter), CFG) is None
+
+
+def test_degenerate_repetition():
+    looping = "the cat sat " * 5
+    assert degenerate_repetition(cand(output=looping), CFG) == "degenerate_repetition"
+    assert degenerate_repetition(cand(output="Wow" + "!" * 25), CFG) == "degenerate_repetition"
+    laughing = cand(GOOD_KO, output="재밌다 " + "ㅋ" * 20)
+    assert degenerate_repetition(laughing, CFG) == "degenerate_repetition"
+
+
+def test_repetition_spares_layout_and_short_outputs():
+    assert degenerate_repetition(cand(output="a b c a b c a"), CFG) is None  # under 8 words
+    assert degenerate_repetition(cand(output="Title\n" + "-" * 40 + "\nBody"), CFG) is None
+    code = "def f():\n" + " " * 24 + "return 1"
+    assert degenerate_repetition(cand(output=code), CFG) is None
+    lenient = CurateConfig(max_repeated_ngram_fraction=0.9)
+    assert degenerate_repetition(cand(output="the cat sat " * 5), lenient) is None
+
+
+def test_check_all_lists_every_reason_in_checks_order():
+    c = cand(
+        instruction="- Draw",
+        output="As an AI language model, I cannot draw.",
+        finish_reason="length",
+    )
+    assert check_all(c, CFG) == [
+        "truncated",
+        "instruction_too_short",
+        "blacklisted_keyword",
+        "starts_with_punctuation",
+        "refusal",
+    ]
+    assert set(check_all(c, CFG)) <= set(REASONS)

@@ -1,0 +1,60 @@
+from germinate.config import CurateConfig
+from germinate.records import Candidate, Instance, SeedTask
+from filters.decontaminate import EvalIndex
+
+EVAL = [
+    SeedTask(
+        id="eval_translate",
+        instruction="Translate the following sentence into French.",
+        instances=[
+            Instance(
+                input="The weather is lovely today so we will walk to the beach.",
+                output="Il fait beau.",
+            )
+        ],
+    ),
+    SeedTask(
+        id="eval_capital",
+        instruction="한국의 수도는 어디인가요?",
+        instances=[Instance(output="서울입니다.")],
+    ),
+]
+INDEX = EvalIndex.from_config(EVAL, CurateConfig())
+
+
+def test_shared_ngram_with_an_eval_item_is_overlap():
+    c = Candidate(
+        id="c1",
+        instruction="Rewrite this in the past tense.",
+        input="The weather is lovely today so we will walk to the park.",  # 8-word run shared
+    )
+    assert INDEX.overlap(c) == "eval_translate"
+
+
+def test_short_paraphrase_of_an_eval_instruction_is_overlap():
+    # Six words: no 8-gram exists, but ROUGE-L with the eval instruction is 10/12.
+    c = Candidate(id="c1", instruction="Translate the following sentence to French.")
+    assert INDEX.overlap(c) == "eval_translate"
+    ko = Candidate(id="c2", instruction="한국의 수도는 어디인가요", output="서울")
+    assert INDEX.overlap(ko) == "eval_capital"
+
+
+def test_unrelated_candidate_is_clean():
+    c = Candidate(id="c1", instruction="List three fruits that are red.", input="", output="Apple.")
+    assert INDEX.overlap(c) is None
+    # Seven shared words are below n=8 and the instructions differ.
+    seven = Candidate(
+        id="c2", instruction="Count the words.", input="Weather is lovely today so we will"
+    )
+    assert INDEX.overlap(seven) is None
+
+
+def test_ngram_length_comes_from_config():
+    small = EvalIndex.from_config(EVAL, CurateConfig(decontamination={"ngram": 3}))
+    c = Candidate(id="c1", instruction="Count the words.", input="We will walk there.")
+    assert small.overlap(c) == "eval_translate"
+    assert INDEX.overlap(c) is None
+
+
+def test_empty_eval_set_flags_nothing():
+    assert EvalIndex([], 8).overlap(Candidate(id="c1", instruction="Anything at all here")) is None
