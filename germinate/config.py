@@ -62,8 +62,8 @@ class GenerateConfig(Strict):
     requests_per_round: int = Field(8, ge=1, le=4096)
     max_rounds: int = Field(10, ge=1, le=100_000)
     run_seed: int = 0
-    instruction_sampling: Sampling = Sampling(temperature=0.9, top_p=0.95, max_tokens=256)
-    instance_sampling: Sampling = Sampling(temperature=0.7, top_p=0.95, max_tokens=320)
+    instruction_sampling: Sampling = Sampling(temperature=0.9, top_p=0.95, max_tokens=320)
+    instance_sampling: Sampling = Sampling(temperature=0.7, top_p=0.95, max_tokens=200)
 
 
 class LengthRule(Strict):
@@ -160,6 +160,8 @@ def load_config(path: Path | None, overrides: list[tuple[str, Any]] = (), model=
             raise GerminateError(f"{path}: not valid YAML{where}") from None
         if not isinstance(data, dict):
             raise GerminateError(f"{path}: expected a mapping of sections at the top level")
+    # A section whose keys are all commented out reads as null: it means "the defaults".
+    data = {k: v for k, v in data.items() if v is not None}
     for key, value in overrides:
         set_dotted(data, key, value)
     try:

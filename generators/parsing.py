@@ -1,0 +1,153 @@
+"""Parsing teacher replies: pure functions, each returning (value, error) and never raising.
+
+Structured outputs make JSON likely, not certain (the transformers backend has none, a reply
+can be cut at `max_tokens`), so every parser validates and falls back to plain-text forms.
+The schemas below are also what the backends are asked to follow.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from pydantic import BaseModel, Field, ValidationError
+
+
+class NewTasks(BaseModel):
+    tasks: list[str] = Field(min_length=1)
+
+
+class IsClassification(BaseModel):
+    is_classification: bool
+
+
+class InstanceReply(BaseModel):
+    input: str = ""
+    output: str
+
+
+def tasks_schema(n: int) -> dict[str, Any]:
+    return {
+        "title": "NewTasks",
+        "type": "object",
+        "properties": {
+            "tasks": {
+                "type": "array",
+                "items": {"type": "string", "minLength": 8, "maxLength": 200},
+                "minItems": 1,
+                "maxItems": n,
+            }
+        },
+        "required": ["tasks"],
+        "additionalProperties": False,
+    }
+
+
+CLASSIFICATION_SCHEMA = IsClassification.model_json_schema()
+
+
+def instance_schema(output_first: bool) -> dict[str, Any]:
+    # Property order is generation order for the grammar: label first for classification.
+    order = ["output", "input"] if output_first else ["input", "output"]
+    return {
+        "title": "Instance",
+        "type": "object",
+        "properties": {key: {"type": "string", "maxLength": 2000} for key in order},
+        "required": order,
+        "additionalProperties": False,
+    }
+
+
+_FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.S)
+_NUMBERED = re.compile(r"^\s*(?:\d{1,3}[.)]|[-*•])\s+(.+?)\s*$", re.S)
+
+
+def extract_json(text: str) -> Any | None:
+    """The first JSON object in `text`: whole text, a fenced block, or the outermost braces."""
+    candidates = [text.strip()]
+    candidates += [m.strip() for m in _FENCE.findall(text)]
+    start, end = text.find("{"), text.rfind("}")
+    if 0 <= start < end:
+        candidates.append(text[start : end + 1])
+    for cand in candidates:
+        try:
+            return json.loads(cand)
+        except (json.JSONDecodeError, RecursionError):
+            continue
+    return None
+
+
+def _clean_task(task: str) -> str:
+    m = _NUMBERED.match(task)
+    return " ".join((m.group(1) if m else task).split())
+
+
+def parse_instructions(text: str, finish_reason: str | None = None) -> tuple[list[str], str | None]:
+    """New instructions from a reply: JSON `{"tasks": [...]}`, else a numbered/bulleted list."""
+    if not text or not text.strip():
+        return [], "empty reply"
+    data = extract_json(text)
+    if data is not None:
+        try:
+            tasks = [_clean_task(t) for t in NewTasks.model_validate(data).tasks]
+        except ValidationError:
+            tasks, error = [], "JSON without a 'tasks' list of strings"
+        else:
+            tasks = [t for t in tasks if t]
+            error = None if tasks else "'tasks' list is empty"
+        if tasks:
+            return tasks, None
+    elif "{" in text:
+        cut = " (cut at max_tokens)" if finish_reason == "length" else ""
+        error = f"malformed JSON{cut}"
+    else:
+        error = "no JSON and no list of tasks"
+    # A plain numbered list may itself contain braces ("Explain {} in f-strings").
+    listed = [_clean_task(m.group(1)) for line in text.splitlines() if (m := _NUMBERED.match(line))]
+    listed = [t for t in listed if t]
+    return (listed, None) if listed else ([], error)
+
+
+def parse_is_classification(text: str) -> tuple[bool | None, str | None]:
+    data = extract_json(text or "")
+    if isinstance(data, dict):
+        try:
+            return IsClassification.model_validate(data).is_classification, None
+        except ValidationError:
+            pass
+    word = (text or "").strip().lower()
+    if re.match(r"(yes|true)\b|예|네", word):
+        return True, None
+    if re.match(r"(no|false)\b|아니", word):
+        return False, None
+    return None, "no yes/no answer"
+
+
+_LABELLED = re.compile(r"(?is)\binput\s*:\s*(.*?)\s*\boutput\s*:\s*(.*)")
+
+
+def parse_instance(text: str, finish_reason: str | None = None) -> tuple[InstanceReply | None, str | None]:
+    """An instance from `{"input": ..., "output": ...}`, else `Input: ... Output: ...` text."""
+    if not text or not text.strip():
+        return None, "empty reply"
+    data = extract_json(text)
+    if isinstance(data, dict):
+        try:
+            reply = InstanceReply.model_validate(data)
+        except ValidationError:
+            error = "JSON without a string 'output'"
+        else:
+            return InstanceReply(input=reply.input.strip(), output=reply.output.strip()), None
+    elif data is not None:
+        error = "JSON is not an object"
+    elif "{" in text:
+        cut = " (cut at max_tokens)" if finish_reason == "length" else ""
+        error = f"malformed JSON{cut}"
+    else:
+        error = "no JSON and no Input:/Output: fields"
+    # Labelled plain text may contain braces of its own (code, f-strings).
+    m = _LABELLED.search(text)
+    if m:
+        return InstanceReply(input=m.group(1).strip(), output=m.group(2).strip()), None
+    return None, error

@@ -1,0 +1,221 @@
+"""`germinate` command line. Problems a user can fix print one line on stderr and exit 2."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any, Optional
+
+import click
+import typer
+from rich.console import Console
+
+from germinate import runtime_env
+from germinate.config import GenerateConfig, PipelineConfig, load_config, parse_override
+from germinate.errors import GerminateError
+from germinate.paths import data_root as resolve_root
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Grow instruction-tuning data with a self-instructing teacher.")
+model_app = typer.Typer(no_args_is_help=True, help="Embedded models.")
+teacher_app = typer.Typer(no_args_is_help=True, help="The teacher model's server.")
+app.add_typer(model_app, name="model")
+app.add_typer(teacher_app, name="teacher")
+out = Console()
+
+ConfigOpt = typer.Option(None, "--config", "-c", help="germinate.yaml (defaults if omitted)")
+RootOpt = typer.Option(None, "--data-root", help="Data root (default $GERMINATE_HOME or ./germinate-data)")
+SetOpt = typer.Option([], "--set", help="Override a config key, e.g. generate.num_instructions=50")
+
+
+def _config(path: Optional[Path], sets: list[str], extra: list[tuple[str, Any]] = ()) -> PipelineConfig:
+    overrides = [parse_override(s) for s in sets] + list(extra)
+    return load_config(path, overrides)
+
+
+def _start(root: Optional[Path]) -> Path:
+    resolved = resolve_root(root)
+    runtime_env.configure(resolved)
+    return resolved
+
+
+def _preflight(cfg: PipelineConfig) -> None:
+    """Everything that can fail on bad input, checked before a run directory exists."""
+    from generators.teachers import make_teacher
+    from flows.generate import _TEACHERS
+    from germinate.records import load_tasks
+
+    load_tasks(cfg.generate.seeds, "seed")
+    if cfg.curate.decontamination.eval_set:
+        load_tasks(cfg.curate.decontamination.eval_set, "eval")
+    key = cfg.generate.teacher.model_dump_json()
+    if key not in _TEACHERS:
+        # Builds (and for openai, reaches) the teacher now; the flow reuses this instance.
+        _TEACHERS[key] = make_teacher(cfg.generate.teacher)
+
+
+def _create_run(root: Path, cfg, kind: str, run_id: Optional[str]):
+    from germinate.config import dump_config
+    from germinate.store import RunDir, new_run_id
+
+    return RunDir.create(root, run_id or new_run_id(), dump_config(cfg), kind)
+
+
+@app.command()
+def run(config: Optional[Path] = ConfigOpt, data_root: Optional[Path] = RootOpt,
+        set_: list[str] = SetOpt, run_id: Optional[str] = typer.Option(None, help="Name the run")) -> None:
+    """Run the whole pipeline (generate -> curate) into a new run directory."""
+    root = _start(data_root)
+    cfg = _config(config, set_)
+    _preflight(cfg)
+    run_dir = _create_run(root, cfg, "pipeline", run_id)
+    from flows.pipeline import pipeline_flow
+    from germinate.report import print_summary
+
+    with _failing(run_dir):
+        pipeline_flow(cfg, str(root), run_dir.run_id)
+    print_summary(out, run_dir)
+
+
+@app.command()
+def generate(config: Optional[Path] = ConfigOpt, data_root: Optional[Path] = RootOpt,
+             seeds: Optional[Path] = typer.Option(None, help="Self-Instruct JSONL seed tasks"),
+             n: Optional[int] = typer.Option(None, "--n", help="Number of new instructions"),
+             set_: list[str] = SetOpt) -> None:
+    """Generate candidates only (curate them later with `germinate curate RUN`)."""
+    root = _start(data_root)
+    extra = [("generate.seeds", str(seeds))] if seeds else []
+    extra += [("generate.num_instructions", n)] if n is not None else []
+    cfg = _config(config, set_, extra)
+    _preflight(cfg)
+    run_dir = _create_run(root, cfg, "generate", None)
+    from flows.generate import generate_flow
+
+    with _failing(run_dir):
+        generate_flow(cfg.generate, str(root), run_dir.run_id)
+    run_dir.update_status(status="generated")
+    count = run_dir.status["stages"]["generate"]["candidates"]
+    out.print(f"{count} candidates in {run_dir.file('candidates.jsonl')}")
+    out.print(f"curate them with: germinate curate {run_dir.run_id}")
+
+
+@app.command()
+def curate(run: Optional[str] = typer.Argument(None, help="A run id or directory to curate"),
+           input: Optional[Path] = typer.Option(None, "--input", help="Curate an existing dataset file"),
+           format: str = typer.Option("auto", help="auto | alpaca | messages | self-instruct"),
+           config: Optional[Path] = ConfigOpt, data_root: Optional[Path] = RootOpt,
+           set_: list[str] = SetOpt) -> None:
+    """Run the filters on a generated run, or on any dataset file with --input."""
+    from germinate.inputs import FORMATS, read_candidates
+    from germinate.records import load_tasks
+    from germinate.store import RunDir, atomic_write_jsonl, new_run_id
+
+    root = _start(data_root)
+    cfg = _config(config, set_)
+    if (run is None) == (input is None):
+        raise GerminateError("give either a RUN to curate or --input FILE, not both or neither")
+    if format not in FORMATS:
+        raise GerminateError(f"--format must be one of {', '.join(FORMATS)}, got '{format}'")
+    if cfg.curate.decontamination.eval_set:
+        load_tasks(cfg.curate.decontamination.eval_set, "eval")
+    if input is not None:
+        run_id = new_run_id("curate-")
+        candidates = read_candidates(input, run_id, format)  # fails before any directory exists
+        run_dir = _create_run(root, cfg, "curate", run_id)
+        atomic_write_jsonl(run_dir.file("candidates.jsonl"), [c.model_dump() for c in candidates])
+        card, use_pool = {"source": str(input)}, False
+    else:
+        run_dir = RunDir.open(root, run)
+        if not run_dir.file("candidates.jsonl").exists():
+            raise GerminateError(f"run {run_dir.run_id} has no candidates.jsonl to curate")
+        card, use_pool = {}, True
+        # Compare with the seeds this run was grown from, as the pipeline does.
+        cfg = cfg.model_copy(update={"generate": _config(run_dir.file("config.yaml"), []).generate})
+    from flows.curate import curate_flow
+    from germinate.report import print_summary
+
+    with _failing(run_dir):
+        curate_flow(cfg.curate, str(run_dir.data_root), run_dir.run_id, use_pool=use_pool,
+                    seeds=str(cfg.generate.seeds) if use_pool else None, card=card)
+    run_dir.update_status(status="completed")
+    print_summary(out, run_dir)
+
+
+@app.command()
+def inspect(run: str = typer.Argument(..., help="A run id or directory"),
+            reason: Optional[str] = typer.Option(None, help="Only drops with this reason"),
+            limit: int = typer.Option(5, help="Samples to show per reason"),
+            data_root: Optional[Path] = RootOpt) -> None:
+    """Counts and samples per reason; --reason near_duplicate shows neighbours and scores."""
+    from germinate.report import inspect_run
+    from germinate.store import RunDir
+
+    root = resolve_root(data_root)
+    inspect_run(out, RunDir.open(root, run), reason, limit)
+
+
+@model_app.command("prepare")
+def model_prepare(which: str = typer.Argument("teacher", help="teacher | all")) -> None:
+    """Convert the embedded model(s) from GGUF to HF safetensors in the cache (done lazily too)."""
+    from germinate.models import EMBEDDED, prepare
+
+    _start(None)
+    keys = ["smollm2-135m-instruct"] if which == "teacher" else list(EMBEDDED) if which == "all" else None
+    if keys is None:
+        raise GerminateError(f"unknown model set '{which}' (teacher | all)")
+    for key in keys:
+        out.print(f"{key}: {prepare(key)}")
+
+
+@teacher_app.command("serve")
+def teacher_serve(config: Optional[Path] = ConfigOpt, set_: list[str] = SetOpt,
+                  host: str = typer.Option("127.0.0.1", help="Bind address (loopback by default)"),
+                  port: int = typer.Option(8000)) -> None:
+    """Start vLLM's OpenAI-compatible server for the configured teacher; Ctrl-C stops it."""
+    import time
+
+    from generators.serve import vllm_server
+
+    _start(None)
+    cfg = _config(config, set_)
+    with vllm_server(cfg.generate.teacher, host=host, port=port) as url:
+        out.print(f"teacher serving {cfg.generate.teacher.model} at {url}")
+        out.print(f"use it with: --set generate.teacher.backend=openai --set generate.teacher.base_url={url}")
+        while True:
+            time.sleep(3600)
+
+
+class _failing:
+    """Mark a run failed (resumable) when its flow raises, then let the error through."""
+
+    def __init__(self, run_dir) -> None:
+        self.run_dir = run_dir
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is not None:
+            self.run_dir.update_status(status="failed", error=str(exc) or exc_type.__name__)
+        return False
+
+
+def main(argv: list[str] | None = None) -> int:
+    command = typer.main.get_command(app)
+    try:
+        command.main(args=argv if argv is not None else sys.argv[1:], prog_name="germinate",
+                     standalone_mode=False)
+    except GerminateError as exc:
+        print(f"germinate: error: {exc}", file=sys.stderr)
+        return 2
+    except click.exceptions.UsageError as exc:
+        print(f"germinate: error: {exc.format_message()}", file=sys.stderr)
+        return 2
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        print("germinate: interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

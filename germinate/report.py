@@ -1,0 +1,68 @@
+"""Terminal views of a run: the end-of-run summary table and `germinate inspect`."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from germinate.errors import GerminateError
+from germinate.outputs import read_ledger
+from germinate.store import RunDir
+
+
+def print_summary(console: Console, run: RunDir) -> None:
+    """generated / kept / dropped per reason, then where the run lives."""
+    stage = run.status.get("stages", {}).get("curate")
+    if not stage:
+        raise GerminateError(f"run {run.run_id} has not been curated yet")
+    table = Table(title=f"run {run.run_id}")
+    table.add_column("")
+    table.add_column("count", justify="right")
+    table.add_row("generated", str(stage["generated"]))
+    table.add_row("kept", str(stage["kept"]), style="green")
+    table.add_row("dropped", str(stage["dropped"]), style="red")
+    for reason, n in stage["drops_by_reason"].items():
+        table.add_row(f"  {reason}", str(n))
+    console.print(table)
+    console.print(f"run directory: {run.path}")
+
+
+def _short(text: str | None, n: int = 100) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def inspect_run(console: Console, run: RunDir, reason: str | None, limit: int) -> None:
+    ledger = run.file("ledger.parquet")
+    if not ledger.exists():
+        raise GerminateError(f"run {run.run_id} has no ledger yet (curate it first)")
+    rows = read_ledger(ledger)
+    counts: dict[str, int] = {}
+    for r in rows:
+        for why in r.reasons or (["kept"] if r.verdict == "kept" else []):
+            counts[why] = counts.get(why, 0) + 1
+    if reason is not None and reason not in counts:
+        known = ", ".join(sorted(counts)) or "none"
+        raise GerminateError(f"no rows with reason '{reason}' in run {run.run_id} (present: {known})")
+    summary = Table(title=f"run {run.run_id}: {len(rows)} candidates")
+    summary.add_column("verdict / reason")
+    summary.add_column("count", justify="right")
+    for why, n in counts.items():
+        summary.add_row(why, str(n))
+    console.print(summary)
+    for why in [reason] if reason else counts:
+        picked = [r for r in rows if why in r.reasons or (why == "kept" and r.verdict == "kept")]
+        table = Table(title=f"{why}: {min(limit, len(picked))} of {len(picked)}", show_lines=True)
+        table.add_column("id")
+        table.add_column("instruction")
+        table.add_column("output / raw")
+        if why in ("near_duplicate", "exact_duplicate"):
+            table.add_column("score", justify="right")
+            table.add_column("nearest neighbour")
+        for r in picked[:limit]:
+            cells = [r.id, _short(r.instruction), _short(r.output or r.raw)]
+            if why in ("near_duplicate", "exact_duplicate"):
+                cells += [f"{r.similarity:.3f}" if r.similarity is not None else "",
+                          f"{r.neighbour_id}: {_short(r.neighbour_text, 80)}"]
+            table.add_row(*cells)
+        console.print(table)

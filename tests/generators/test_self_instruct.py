@@ -1,0 +1,184 @@
+import pytest
+
+from generators.self_instruct import (
+    apply_classification,
+    apply_instances,
+    instance_requests,
+    instruction_candidates,
+    instruction_requests,
+    request_seed,
+    unique_instructions,
+)
+from generators.teachers import Completion
+from germinate.config import GenerateConfig, Sampling
+from germinate.records import Candidate, Instance, SeedTask
+
+CLASSIFY = {"Is this review positive?", "Is this email spam or not?", "Is the statement true or false?"}
+SEEDS = [
+    SeedTask(id=f"s{i}", instruction=text, instances=[Instance(input="", output=f"answer {i}")],
+             is_classification=text in CLASSIFY)
+    for i, text in enumerate([
+        "Write a poem about rain.", "Name three rivers in Asia.", "Is this review positive?",
+        "Translate the sentence into Korean.", "Explain gravity to a child.", "Add the two numbers.",
+        "Is this email spam or not?", "비 오는 날에 대한 시를 쓰세요.", "Summarize the paragraph.",
+        "Is the statement true or false?",
+    ])
+]
+MACHINE = ["Describe a sunset.", "List four vegetables.", "Write a limerick about cats."]
+
+
+def reply(text, finish_reason="stop"):
+    return Completion(text=text, finish_reason=finish_reason, prompt_tokens=100, completion_tokens=20)
+
+
+def shown(request):
+    return request.messages[0]["content"]
+
+
+# --- request_seed -----------------------------------------------------------------------
+
+def test_request_seed_is_stable_and_31_bit():
+    # Pinned: a change here means requests of existing runs cannot be rebuilt on resume.
+    assert request_seed(0, "instructions", 0) == 411813754
+    assert request_seed(7, "instance", 42) == 848506707
+    assert 0 <= request_seed(123, "classify", 9) < 2**31
+
+
+def test_request_seed_differs_by_index_stage_and_run_seed():
+    base = request_seed(0, "instructions", 1)
+    assert request_seed(0, "instructions", 2) != base
+    assert request_seed(0, "instance", 1) != base
+    assert request_seed(1, "instructions", 1) != base
+
+
+# --- instruction_requests ---------------------------------------------------------------
+
+def test_instruction_request_shows_seed_and_machine_tasks():
+    cfg = GenerateConfig(seed_per_prompt=4, machine_per_prompt=2, new_per_request=3)
+    (req,) = instruction_requests(SEEDS, MACHINE, cfg, start=0, count=1)
+    text = shown(req)
+    seeds_in = [s for s in SEEDS if s.instruction in text]
+    machine_in = [m for m in MACHINE if m in text]
+    assert len(seeds_in) == 4 and len(machine_in) == 2
+    assert sorted(req.info["seed_ids"]) == sorted(s.id for s in seeds_in)
+    assert "Write 3 new tasks." in text
+    assert req.schema["properties"]["tasks"]["maxItems"] == 3
+    assert (req.stage, req.index, req.seed) == ("instructions", 0, request_seed(0, "instructions", 0))
+
+
+def test_instruction_request_with_small_pools_shows_all_of_them():
+    cfg = GenerateConfig(seed_per_prompt=6, machine_per_prompt=2)
+    (req,) = instruction_requests(SEEDS[:3], [], cfg, start=0, count=1)
+    assert sorted(req.info["seed_ids"]) == ["s0", "s1", "s2"]
+    assert all(m not in shown(req) for m in MACHINE)
+
+
+def test_instruction_requests_are_reproducible_for_resume():
+    cfg = GenerateConfig(run_seed=5)
+    batch = instruction_requests(SEEDS, MACHINE, cfg, start=0, count=6)
+    resumed = instruction_requests(SEEDS, MACHINE, cfg, start=4, count=2)
+    assert [(r.index, r.seed, r.messages) for r in resumed] == [(r.index, r.seed, r.messages) for r in batch[4:]]
+    # Different requests of one run sample different examples.
+    assert len({shown(r) for r in batch}) == 6
+
+
+def test_instruction_requests_change_with_run_seed():
+    one = instruction_requests(SEEDS, MACHINE, GenerateConfig(run_seed=1), start=0, count=3)
+    two = instruction_requests(SEEDS, MACHINE, GenerateConfig(run_seed=2), start=0, count=3)
+    assert [shown(r) for r in one] != [shown(r) for r in two]
+
+
+# --- instruction_candidates -------------------------------------------------------------
+
+def test_instruction_candidates_ids_and_parse_errors():
+    cfg = GenerateConfig()
+    requests = instruction_requests(SEEDS, MACHINE, cfg, start=7, count=3)
+    truncated = '{"tasks": ["Write a story about'
+    replies = [
+        reply('{"tasks": ["Describe the moon.", "달에 대해 설명하세요."]}'),
+        reply(truncated, "length"),
+        reply("1. Name a fruit\n2. Name a bird\n3. Name a tree"),
+    ]
+    out = instruction_candidates("run1", requests, replies)
+    assert [c.id for c in out] == ["run1-i00007-0", "run1-i00007-1", "run1-i00008-x",
+                                   "run1-i00009-0", "run1-i00009-1", "run1-i00009-2"]
+    assert [c.instruction for c in out if c.parse_error is None] == [
+        "Describe the moon.", "달에 대해 설명하세요.", "Name a fruit", "Name a bird", "Name a tree"]
+    bad = out[2]
+    assert bad.parse_error == "instructions: malformed JSON (cut at max_tokens)"
+    assert (bad.raw, bad.finish_reason, bad.instruction) == (truncated, "length", "")
+    assert bad.meta == {"run_id": "run1", "request_index": 8, "request_seed": requests[1].seed,
+                        "seed_ids": requests[1].info["seed_ids"]}
+    assert out[0].meta["request_index"] == 7 and out[0].meta["seed_ids"] == requests[0].info["seed_ids"]
+
+
+def test_empty_reply_is_one_parse_error_candidate():
+    requests = instruction_requests(SEEDS, [], GenerateConfig(), start=0, count=1)
+    (c,) = instruction_candidates("r", requests, [reply("")])
+    assert (c.id, c.parse_error, c.raw) == ("r-i00000-x", "instructions: empty reply", "")
+
+
+# --- unique_instructions ----------------------------------------------------------------
+
+def test_unique_instructions_excludes_seeds_dups_and_parse_errors():
+    cands = [
+        Candidate(id="a", instruction="Describe the moon."),
+        Candidate(id="b", instruction="  write a POEM about rain."),     # a seed, differently cased
+        Candidate(id="c", instruction="Describe the  moon."),            # duplicate of a
+        Candidate(id="d", parse_error="instructions: empty reply", raw=""),
+        Candidate(id="e", instruction="달에 대해 설명하세요."),
+        Candidate(id="f", instruction="Describe the moon at night."),
+    ]
+    assert unique_instructions(cands, SEEDS) == ["Describe the moon.", "달에 대해 설명하세요.", "Describe the moon at night."]
+
+
+# --- classification and instances -------------------------------------------------------
+
+def test_apply_classification():
+    cands = [Candidate(id=i, instruction="Is this spam?", meta={"run_id": "r"}) for i in "abc"]
+    out = apply_classification(cands, [reply('{"is_classification": true}'), reply("No."), reply("hmm")])
+    assert [c.is_classification for c in out] == [True, False, False]
+    assert "classification_raw" not in out[0].meta and "classification_raw" not in out[1].meta
+    # An unanswered question falls back to input-first and keeps what the teacher said.
+    assert out[2].meta == {"run_id": "r", "classification_raw": "hmm"}
+    assert cands[2].meta == {"run_id": "r"}  # the input candidates are not modified
+
+
+def test_instance_requests_use_demos_of_the_same_kind():
+    cands = [Candidate(id="a", instruction="Is this tweet sarcastic?", is_classification=True),
+             Candidate(id="b", instruction="Describe the moon.")]
+    cfg = GenerateConfig(run_seed=3)
+    cls_req, gen_req = instance_requests(cands, SEEDS, cfg)
+    cls_text, gen_text = shown(cls_req), shown(gen_req)
+    assert list(cls_req.schema["properties"]) == ["output", "input"]
+    assert list(gen_req.schema["properties"]) == ["input", "output"]
+    assert sum(s.instruction in cls_text for s in SEEDS if s.is_classification) == 2
+    assert not any(s.instruction in cls_text for s in SEEDS if not s.is_classification)
+    assert not any(s.instruction in gen_text for s in SEEDS if s.is_classification)
+    assert (cls_req.info, gen_req.seed) == ({"id": "a"}, request_seed(3, "instance", 1))
+
+
+def test_apply_instances():
+    sampling = Sampling(temperature=0.5, top_p=0.9, max_tokens=64)
+    cands = [Candidate(id=i, instruction="Translate into Korean.", meta={"run_id": "r"}) for i in "abc"]
+    truncated = '{"input": "Good morning", "output": "좋은'
+    replies = [reply('{"input": "Good morning", "output": "좋은 아침입니다."}'),
+               reply("Input: Thank you\nOutput: 감사합니다."),
+               reply(truncated, "length")]
+    good, labelled, bad = apply_instances(cands, replies, "fake:teacher", sampling)
+
+    assert (good.input, good.output, good.parse_error, good.raw) == ("Good morning", "좋은 아침입니다.", None, None)
+    assert (labelled.input, labelled.output) == ("Thank you", "감사합니다.")
+    assert bad.parse_error == "instance: malformed JSON (cut at max_tokens)"
+    assert (bad.raw, bad.finish_reason, bad.output) == (truncated, "length", "")
+    assert good.finish_reason == "stop"
+    assert good.meta == {"run_id": "r", "teacher": "fake:teacher",
+                         "sampling": {"temperature": 0.5, "top_p": 0.9, "max_tokens": 64},
+                         "prompt_tokens": 100, "completion_tokens": 20}
+
+
+@pytest.mark.parametrize("text", ["", "I don't know.", '["a", "b"]'])
+def test_unparseable_instance_keeps_raw(text):
+    (c,) = apply_instances([Candidate(id="a", instruction="Say hi.")], [reply(text)], "t", Sampling())
+    assert c.parse_error.startswith("instance: ")
+    assert c.raw == text and c.output == ""

@@ -1,0 +1,114 @@
+import json
+import os
+import re
+
+import pytest
+
+from germinate.errors import GerminateError
+from germinate.store import (
+    RunDir,
+    atomic_dir,
+    atomic_write_json,
+    atomic_write_jsonl,
+    atomic_write_text,
+    read_jsonl_rows,
+)
+
+
+def test_atomic_write_replaces_content_and_leaves_no_temp_files(tmp_path):
+    path = tmp_path / "sub" / "status.json"
+    atomic_write_text(path, "old")
+    atomic_write_json(path, {"name": "새싹", "n": 1})
+    assert json.loads(path.read_text(encoding="utf-8")) == {"name": "새싹", "n": 1}
+    assert "새싹" in path.read_text(encoding="utf-8")  # written as UTF-8, not \u escapes
+    assert os.listdir(path.parent) == ["status.json"]
+
+
+def test_atomic_write_jsonl_round_trips(tmp_path):
+    path = tmp_path / "rows.jsonl"
+    rows = [{"id": "a", "text": "안녕"}, {"id": "b", "text": "line\nbreak"}]
+    atomic_write_jsonl(path, rows)
+    assert read_jsonl_rows(path) == rows
+    assert path.read_text(encoding="utf-8").count("\n") == 2
+    assert read_jsonl_rows(tmp_path / "missing.jsonl") == []
+
+
+def test_failed_write_keeps_the_old_file(tmp_path, monkeypatch):
+    path = tmp_path / "data.jsonl"
+    atomic_write_text(path, "old\n")
+
+    def crash(src, dst):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(OSError, match="disk full"):
+        atomic_write_text(path, "new\n")
+    assert path.read_text() == "old\n"
+    assert os.listdir(tmp_path) == ["data.jsonl"]
+
+
+def test_atomic_dir_publishes_when_complete(tmp_path):
+    target = tmp_path / "dataset"
+    target.mkdir()
+    (target / "stale.txt").write_text("old")
+    with atomic_dir(target) as tmp:
+        assert tmp != target and not (tmp / "stale.txt").exists()
+        (tmp / "part.txt").write_text("new")
+    assert sorted(os.listdir(target)) == ["part.txt"]
+    assert os.listdir(tmp_path) == ["dataset"]
+
+
+def test_failure_inside_atomic_dir_leaves_no_directory(tmp_path):
+    target = tmp_path / "dataset"
+    with pytest.raises(RuntimeError):
+        with atomic_dir(target) as tmp:
+            (tmp / "half.txt").write_text("half")
+            raise RuntimeError("crash while writing")
+    assert os.listdir(tmp_path) == []
+
+
+def test_failure_inside_atomic_dir_keeps_the_previous_directory(tmp_path):
+    target = tmp_path / "dataset"
+    target.mkdir()
+    (target / "good.txt").write_text("good")
+    with pytest.raises(RuntimeError):
+        with atomic_dir(target) as tmp:
+            (tmp / "half.txt").write_text("half")
+            raise RuntimeError("crash while writing")
+    assert os.listdir(target) == ["good.txt"]
+    assert os.listdir(tmp_path) == ["dataset"]
+
+
+def test_run_dir_create(tmp_path):
+    run = RunDir.create(tmp_path, "r1", "generate: {}\n", kind="generate")
+    assert run.path == tmp_path / "runs" / "r1"
+    assert run.file("config.yaml").read_text() == "generate: {}\n"
+    status = run.status
+    assert (status["run_id"], status["kind"], status["status"], status["stages"]) == ("r1", "generate", "running", {})
+    assert oct(run.path.stat().st_mode & 0o777) == oct(0o755)
+
+
+def test_run_dir_refuses_an_existing_run(tmp_path):
+    RunDir.create(tmp_path, "r1", "a: 1\n", kind="generate")
+    with pytest.raises(GerminateError, match=f"^{re.escape(f'run directory already exists: {tmp_path}/runs/r1')}$"):
+        RunDir.create(tmp_path, "r1", "a: 2\n", kind="generate")
+    assert RunDir(tmp_path, "r1").file("config.yaml").read_text() == "a: 1\n"
+
+
+def test_stages_round_trip(tmp_path):
+    run = RunDir.create(tmp_path, "r1", "", kind="pipeline")
+    assert not run.stage_done("instructions")
+    run.mark_stage("instructions", count=12)
+    run.update_status(status="done")
+    reopened = RunDir.open(tmp_path, "r1")
+    assert reopened.stage_done("instructions") and not reopened.stage_done("instances")
+    assert reopened.status["stages"]["instructions"]["count"] == 12
+    assert reopened.status["status"] == "done" and "updated" in reopened.status
+
+
+def test_open_by_path_and_missing_run(tmp_path):
+    run = RunDir.create(tmp_path, "r1", "", kind="curate")
+    by_path = RunDir.open(tmp_path / "elsewhere", str(run.path))
+    assert (by_path.run_id, by_path.path) == ("r1", run.path.resolve())
+    with pytest.raises(GerminateError, match="^no such run: r2 "):
+        RunDir.open(tmp_path, "r2")
