@@ -6,8 +6,12 @@ import sys
 from pathlib import Path
 from typing import Any, Optional
 
-import click
 import typer
+
+try:  # typer >= 0.26 vendors its own click
+    from typer._click import exceptions as click_exc
+except ImportError:  # pragma: no cover - older typer uses click itself
+    from click import exceptions as click_exc
 from rich.console import Console
 
 from germinate import runtime_env
@@ -208,10 +212,16 @@ def main(argv: list[str] | None = None) -> int:
     except GerminateError as exc:
         print(f"germinate: error: {exc}", file=sys.stderr)
         return 2
-    except click.exceptions.UsageError as exc:
+    except click_exc.NoArgsIsHelpError as exc:
+        print(exc.ctx.get_help() if exc.ctx else "usage: germinate COMMAND ...")
+        return 0
+    except click_exc.UsageError as exc:
         print(f"germinate: error: {exc.format_message()}", file=sys.stderr)
         return 2
-    except (click.exceptions.Abort, KeyboardInterrupt):
+    except click_exc.ClickException as exc:
+        print(f"germinate: error: {exc.format_message()}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
         print("germinate: interrupted", file=sys.stderr)
         return 130
     return 0

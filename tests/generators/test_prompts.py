@@ -44,7 +44,7 @@ def test_classification_instance_prompt_is_output_first():
     assert demo in text
     assert text.index('"output": "spam"') < text.index('"input": "You won a free cruise!"')
     assert "First choose one class label" in text
-    assert text.rstrip().endswith('Reply in JSON: {"output": "label", "input": "..."}')
+    assert text.rstrip().endswith('Reply with one JSON object with the keys "output" (the label) and "input".')
     assert "Task: Is this review positive or negative?" in text
 
 
@@ -53,7 +53,7 @@ def test_other_instance_prompt_is_input_first():
     demo = json.dumps({"input": "The council met on Tuesday.", "output": "The council met."})
     assert demo in text
     assert "First choose one class label" not in text
-    assert text.rstrip().endswith('Reply in JSON: {"input": "...", "output": "..."}')
+    assert text.rstrip().endswith('Reply with one JSON object with the keys "input" and "output".')
     # The task being asked about comes after the demos.
     assert text.index("Task: Summarize the text in one sentence.") < text.index("Task: Summarize the article.")
 

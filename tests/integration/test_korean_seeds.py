@@ -1,0 +1,35 @@
+"""A Korean-only seed file yields Korean candidates that are not dropped for language."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from filters.language import detect_language
+from germinate.cli import main
+from germinate.outputs import read_ledger
+from germinate.records import load_tasks
+from germinate.paths import DEFAULT_SEEDS
+from germinate.store import RunDir
+
+pytestmark = pytest.mark.slow
+
+
+def test_korean_only_seeds_give_korean_candidates(tmp_path, capsys):
+    korean = [t for t in load_tasks(DEFAULT_SEEDS) if detect_language(t.instruction) == "ko"]
+    assert len(korean) >= 20
+    seeds = tmp_path / "ko.jsonl"
+    seeds.write_text("".join(json.dumps(t.model_dump(), ensure_ascii=False) + "\n" for t in korean))
+    code = main(["run", "--data-root", str(tmp_path), "--run-id", "ko",
+                 "--set", f"generate.seeds={seeds}", "--set", "generate.num_instructions=6",
+                 "--set", "generate.requests_per_round=6", "--set", "generate.max_rounds=2"])
+    assert code == 0, capsys.readouterr().err[-2000:]
+    rows = read_ledger(RunDir.open(tmp_path, "ko").file("ledger.parquet"))
+    hangul = [r for r in rows if r.instruction and detect_language(r.instruction) == "ko"]
+    assert hangul, "the teacher produced no Korean instruction from Korean seeds"
+    # Korean is an allowed language by default: none of them is dropped for language alone
+    # because of its script (an English or garbled output can still be, and says so).
+    for r in hangul:
+        if "wrong_language" in r.reasons:
+            assert detect_language(r.output) not in ("ko", None), (r.instruction, r.output)
