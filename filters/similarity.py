@@ -24,8 +24,12 @@ import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import Indel
 
+from germinate.config import NearDuplicateRule
 from germinate.errors import GerminateError
+from filters.blocking import PrefixBlocker
 from filters.text import words
+
+_DEFAULTS = NearDuplicateRule()
 
 # Token codes are opaque symbols that never leave this module, so any code points will do
 # as long as they are valid characters. Starting low keeps vocabularies below ~63k tokens
@@ -46,6 +50,14 @@ class TokenEncoder:
     def __init__(self) -> None:
         self.vocab: dict[str, str] = {}
 
+    @classmethod
+    def from_tokens(cls, tokens: Sequence[str]) -> "TokenEncoder":
+        """The encoder that has seen `tokens` in this order (`list(encoder.vocab)` round-trips)."""
+        encoder = cls()
+        for token in tokens:
+            encoder._code(token)
+        return encoder
+
     def _code(self, token: str) -> str:
         code = self.vocab.get(token)
         if code is None:
@@ -62,7 +74,11 @@ class TokenEncoder:
 
     def encode(self, text: str) -> str:
         """One character per word token of `text` (see `filters.text.words`)."""
-        return "".join(self._code(token) for token in words(text))
+        tokens = words(text)
+        try:  # every token already known: the common case, one dict lookup each
+            return "".join([self.vocab[token] for token in tokens])
+        except KeyError:
+            return "".join([self._code(token) for token in tokens])
 
 
 def rouge_l(a: str, b: str) -> float:
@@ -89,22 +105,46 @@ def best_match(query: str, codes: Sequence[str]) -> tuple[int | None, float]:
 
 
 def nearest(
-    queries: list[str], corpus: list[str], chunk: int = 2048, score_cutoff: float = 0.0
+    queries: list[str],
+    corpus: list[str],
+    chunk: int = 2048,
+    score_cutoff: float = 0.0,
+    *,
+    threshold: float = _DEFAULTS.threshold,
+    exact_max_pool: int = _DEFAULTS.exact_max_pool,
 ) -> list[tuple[int | None, float]]:
     """For each query, the index of the most similar corpus text and its ROUGE-L F1.
 
-    Scores come from one `process.cdist` per block of `chunk` queries x `chunk` corpus
-    texts, so memory stays at chunk^2 floats whatever the sizes. Ties go to the lowest
-    corpus index. A query with no similar entry (empty corpus, no shared token, or a best
-    score below `score_cutoff`, which lets rapidfuzz skip work) gets (None, 0.0).
+    Up to `exact_max_pool` corpus texts every pair is scored (`nearest_exact`). Past that,
+    only the pairs that blocking says could score above `threshold` are (`nearest_blocked`):
+    a query whose best score is above `threshold` gets exactly the same answer, one below
+    it gets the best of the pairs scored (possibly (None, 0.0)), a lower bound on the truth.
+    Ties go to the lowest corpus index. A query with no similar entry (empty corpus, no
+    shared token, or a best score below `score_cutoff`) gets (None, 0.0).
     """
     if chunk < 1:
         raise ValueError("chunk must be >= 1")
     encoder = TokenEncoder()
     q_codes = [encoder.encode(q) for q in queries]
     c_codes = [encoder.encode(c) for c in corpus]
-    best_idx = np.full(len(queries), -1, dtype=np.int64)
-    best_score = np.zeros(len(queries), dtype=np.float64)
+    if len(c_codes) <= exact_max_pool:
+        return nearest_exact(q_codes, c_codes, chunk, score_cutoff)
+    blocker = PrefixBlocker(threshold)
+    blocker.add(c_codes)
+    return nearest_blocked(q_codes, c_codes, blocker, chunk, score_cutoff)
+
+
+def nearest_exact(
+    q_codes: Sequence[str], c_codes: Sequence[str], chunk: int = 2048, score_cutoff: float = 0.0
+) -> list[tuple[int | None, float]]:
+    """`nearest` over encoded texts, scoring every pair.
+
+    Scores come from one `process.cdist` per block of `chunk` queries x `chunk` corpus
+    texts on all cores, so memory stays at chunk^2 floats whatever the sizes;
+    `score_cutoff` lets rapidfuzz skip work.
+    """
+    best_idx = np.full(len(q_codes), -1, dtype=np.int64)
+    best_score = np.zeros(len(q_codes), dtype=np.float64)
     for q0 in range(0, len(q_codes), chunk):
         q_block = q_codes[q0 : q0 + chunk]
         for c0 in range(0, len(c_codes), chunk):
@@ -127,3 +167,23 @@ def nearest(
         (None, 0.0) if not code or i < 0 else (int(i), float(s))
         for code, i, s in zip(q_codes, best_idx, best_score)
     ]
+
+
+def nearest_blocked(
+    q_codes: Sequence[str],
+    c_codes: Sequence[str],
+    blocker: PrefixBlocker,
+    chunk: int = 2048,
+    score_cutoff: float = 0.0,
+) -> list[tuple[int | None, float]]:
+    """`nearest` over encoded texts, scoring only the pairs `blocker` (which indexes
+    `c_codes`) lets through; exact for every query whose best is above its threshold."""
+    found: list[tuple[int | None, float]] = []
+    for q0 in range(0, len(q_codes), chunk):
+        q_block = q_codes[q0 : q0 + chunk]
+        pairs = blocker.candidates(q_block)
+        for i, code in enumerate(q_block):
+            cols = pairs.indices[pairs.indptr[i] : pairs.indptr[i + 1]].tolist()
+            k, score = best_match(code, [c_codes[j] for j in cols])
+            found.append((None, 0.0) if k is None or score < score_cutoff else (cols[k], score))
+    return found

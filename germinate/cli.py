@@ -73,12 +73,76 @@ def run(config: Optional[Path] = ConfigOpt, data_root: Optional[Path] = RootOpt,
     cfg = _config(config, set_)
     _preflight(cfg)
     run_dir = _create_run(root, cfg, "pipeline", run_id)
+    _run_pipeline(cfg, root, run_dir)
+
+
+def _run_pipeline(cfg: PipelineConfig, root: Path, run_dir) -> None:
+    import json
+
     from flows.pipeline import pipeline_flow
-    from germinate.report import print_summary
+    from germinate.report import print_eval, print_summary
 
     with _failing(run_dir):
         pipeline_flow(cfg, str(root), run_dir.run_id)
     print_summary(out, run_dir)
+    if run_dir.file("eval.json").exists():
+        print_eval(out, json.loads(run_dir.file("eval.json").read_text(encoding="utf-8")))
+
+
+@app.command()
+def resume(run: str = typer.Argument(..., help="A run id or directory"),
+           data_root: Optional[Path] = RootOpt) -> None:
+    """Finish an interrupted run: finished requests and stages are not redone."""
+    from germinate.store import RunDir
+
+    root = _start(data_root)
+    run_dir = RunDir.open(root, run)
+    if run_dir.status.get("kind") != "pipeline":
+        raise GerminateError(f"run {run_dir.run_id} is a '{run_dir.status.get('kind')}' run; only pipeline runs resume")
+    cfg = _config(run_dir.file("config.yaml"), [])
+    _preflight(cfg)
+    run_dir.update_status(status="running")
+    _run_pipeline(cfg, run_dir.data_root, run_dir)
+
+
+@app.command()
+def tune(run: str = typer.Argument(..., help="A curated run id or directory"),
+         config: Optional[Path] = ConfigOpt, data_root: Optional[Path] = RootOpt,
+         set_: list[str] = SetOpt) -> None:
+    """LoRA-tune the student on the curated data; the adapter goes to RUN/adapter."""
+    from flows.tune import tune_flow
+    from germinate.store import RunDir
+
+    root = _start(data_root)
+    run_dir = RunDir.open(root, run)
+    cfg = _config(config or run_dir.file("config.yaml"), set_)
+    if not run_dir.stage_done("curate"):
+        raise GerminateError(f"run {run_dir.run_id} is not curated yet: run `germinate curate {run_dir.run_id}`")
+    with _failing(run_dir):
+        adapter = tune_flow(cfg.tune, str(run_dir.data_root), run_dir.run_id, seeds=str(cfg.generate.seeds))
+    out.print(f"adapter: {adapter}")
+
+
+@app.command("eval")
+def eval_(eval_set: Optional[Path] = typer.Option(None, "--eval-set", help="Self-Instruct JSONL eval tasks"),
+          model: Optional[str] = typer.Option(None, "--model", help="Student base model (default: config)"),
+          adapter: Optional[Path] = typer.Option(None, "--adapter", help="LoRA adapter to evaluate"),
+          config: Optional[Path] = ConfigOpt, data_root: Optional[Path] = RootOpt,
+          set_: list[str] = SetOpt) -> None:
+    """Base vs champion (vs --adapter) on a held-out set; prints the table, changes nothing."""
+    from flows.evaluate import eval_items, evaluate_flow
+    from germinate.report import print_eval
+
+    root = _start(data_root)
+    extra = [("evaluate.eval_set", str(eval_set))] if eval_set else []
+    extra += [("tune.student", model)] if model else []
+    cfg = _config(config, set_, extra)
+    eval_items(cfg.evaluate.eval_set)  # a bad eval file fails here, before any model loads
+    if adapter is not None and not (adapter / "adapter_config.json").exists():
+        raise GerminateError(f"not a LoRA adapter directory (no adapter_config.json): {adapter}")
+    result = evaluate_flow(cfg.evaluate, cfg.tune.student, cfg.generate.teacher, str(root),
+                           candidate=str(adapter) if adapter else None, record=False)
+    print_eval(out, result)
 
 
 @app.command()
@@ -159,14 +223,14 @@ def inspect(run: str = typer.Argument(..., help="A run id or directory"),
 
 
 @model_app.command("prepare")
-def model_prepare(which: str = typer.Argument("teacher", help="teacher | all")) -> None:
+def model_prepare(which: str = typer.Argument("all", help="teacher | student | all")) -> None:
     """Convert the embedded model(s) from GGUF to HF safetensors in the cache (done lazily too)."""
     from germinate.models import EMBEDDED, prepare
 
     _start(None)
-    keys = ["smollm2-135m-instruct"] if which == "teacher" else list(EMBEDDED) if which == "all" else None
+    keys = {"teacher": ["smollm2-135m-instruct"], "student": ["gemma-3-270m"], "all": list(EMBEDDED)}.get(which)
     if keys is None:
-        raise GerminateError(f"unknown model set '{which}' (teacher | all)")
+        raise GerminateError(f"unknown model set '{which}' (teacher | student | all)")
     for key in keys:
         out.print(f"{key}: {prepare(key)}")
 

@@ -78,6 +78,10 @@ class NearDuplicateRule(Strict):
     # Self-Instruct compares instructions only; imported data with one instruction and many
     # inputs ("Translate ...") needs the input included to keep its distinct examples.
     include_input: bool = False
+    # Up to this many earlier texts every pair is scored; past it, prefix-filter blocking
+    # (filters/blocking.py) scores only pairs that could pass the threshold: the same drops,
+    # but similarities recorded below the threshold become lower bounds.
+    exact_max_pool: int = Field(20_000, ge=0)
 
 
 class DecontaminationRule(Strict):
@@ -106,11 +110,63 @@ class CurateConfig(Strict):
     decontamination: DecontaminationRule = DecontaminationRule()
 
 
+EMBEDDED_STUDENT = "embedded:gemma-3-270m"
+
+
+class LoraSettings(Strict):
+    r: int = Field(8, ge=1, le=256)
+    alpha: int = Field(16, ge=1)
+    dropout: float = Field(0.05, ge=0.0, lt=1.0)
+    # "all-linear" (peft's shorthand) or explicit module names.
+    target_modules: str | list[str] = "all-linear"
+
+
+class TuneConfig(Strict):
+    """LoRA supervised fine-tuning of the student on the curated data (peft + TRL)."""
+
+    # A pretrained *base* model by default, so instruction tuning has something to teach.
+    student: str = EMBEDDED_STUDENT
+    # `response`: loss on the assistant's tokens only (prompt tokens get label -100), the usual
+    # SFT choice. `full`: loss on question and answer together, which our seed notes argue for
+    # when data is scarce (the model also learns the prompt distribution); costs some focus.
+    loss_on: Literal["response", "full"] = "response"
+    lora: LoraSettings = LoraSettings()
+    # Where examples come from: the whole accumulated pool (optionally only the last N runs)
+    # or just this run's curated set; human seed tasks can be mixed in.
+    data: Literal["pool", "run"] = "pool"
+    window_runs: int | None = Field(None, ge=1)
+    include_seeds: bool = True
+    max_steps: int = Field(30, ge=1)
+    batch_size: int = Field(4, ge=1)
+    gradient_accumulation_steps: int = Field(1, ge=1)
+    learning_rate: float = Field(2e-4, gt=0)
+    max_length: int = Field(512, ge=32)
+    packing: bool = False
+    gradient_checkpointing: bool = False
+    seed: int = 0
+
+
+class EvalConfig(Strict):
+    """Held-out evaluation and the promotion gate."""
+
+    eval_set: Path = DEFAULT_EVAL_SET
+    # How the student answers. transformers by default: vLLM cannot tear down a second
+    # in-process engine without breaking the teacher's, and on CPU it buys little here.
+    backend: Literal["vllm", "transformers"] = "transformers"
+    max_tokens: int = Field(128, ge=1)
+    # rouge_l | constraint_accuracy | heldout_loss | judge_win_rate
+    primary_metric: Literal["rouge_l", "constraint_accuracy", "heldout_loss", "judge_win_rate"] = "rouge_l"
+    margin: float = Field(0.0, ge=0.0)
+    judge: bool = True
+
+
 class PipelineConfig(Strict):
     """Everything `germinate run` does, as one file (`germinate.yaml`)."""
 
     generate: GenerateConfig = GenerateConfig()
     curate: CurateConfig = CurateConfig()
+    tune: TuneConfig = TuneConfig()
+    evaluate: EvalConfig = EvalConfig()
 
 
 def _error_line(exc: ValidationError, source: str) -> str:

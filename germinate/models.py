@@ -19,6 +19,10 @@ from germinate.paths import cache_dir
 from germinate.store import atomic_dir
 
 
+# Bumped when the conversion changes (e.g. the student's chat template), so caches redo it.
+CONVERT_VERSION = 3
+
+
 @dataclass(frozen=True)
 class EmbeddedModel:
     key: str  # the part after "embedded:" in config
@@ -59,13 +63,16 @@ def prepare(key: str, cache: Path | None = None) -> Path:
     if key not in EMBEDDED:
         raise GerminateError(f"unknown embedded model '{key}' (known: {', '.join(EMBEDDED)})")
     target = (cache or cache_dir()) / "models" / key
-    if (target / "config.json").exists() and (target / "germinate.json").exists():
-        return target
+    marker = target / "germinate.json"
+    if (target / "config.json").exists() and marker.exists():
+        if json.loads(marker.read_text(encoding="utf-8")).get("version") == CONVERT_VERSION:
+            return target
     gguf = _gguf_path(EMBEDDED[key], target.parent)
     with atomic_dir(target) as tmp:
         _convert(key, gguf, tmp)
         (tmp / "germinate.json").write_text(
-            json.dumps({"source": EMBEDDED[key].package, "gguf": gguf.name}), encoding="utf-8"
+            json.dumps({"source": EMBEDDED[key].package, "gguf": gguf.name, "version": CONVERT_VERSION}),
+            encoding="utf-8",
         )
     return target
 
@@ -119,6 +126,10 @@ def _convert(key: str, gguf: Path, out: Path) -> None:
     if key == "gemma-3-270m":
         # The tokenizer built from this GGUF does not prepend <bos>; gemma degrades without it.
         tok.add_bos_token = True
+        # A pretrained model has no chat template: germinate assigns its own (tuning/).
+        from tuning.chat_template import ensure_chat_template
+
+        ensure_chat_template(tok)
     if tok.pad_token is None:
         tok.pad_token = tok.eos_token
     plain.generation_config = loaded.generation_config

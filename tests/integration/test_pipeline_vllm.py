@@ -1,4 +1,4 @@
-"""End to end with the real embedded teacher through the in-process vLLM engine."""
+"""End to end with the real models: vLLM teacher -> curate -> LoRA student -> eval -> promote."""
 
 from __future__ import annotations
 
@@ -13,10 +13,21 @@ from germinate.store import RunDir, read_jsonl_rows
 pytestmark = pytest.mark.slow
 
 
-def test_run_generates_and_curates_with_vllm(tmp_path, capsys):
+def _small_eval_set(tmp_path):
+    from germinate.paths import DEFAULT_EVAL_SET
+
+    lines = DEFAULT_EVAL_SET.read_text(encoding="utf-8").splitlines()
+    path = tmp_path / "eval_small.jsonl"
+    path.write_text("\n".join(lines[:3] + lines[-3:]) + "\n", encoding="utf-8")
+    return path
+
+
+def test_run_generates_curates_tunes_and_evaluates(tmp_path, capsys):
+    small = _small_eval_set(tmp_path)
     code = main(["run", "--data-root", str(tmp_path), "--run-id", "night1",
                  "--set", "generate.num_instructions=6", "--set", "generate.requests_per_round=4",
-                 "--set", "generate.max_rounds=3"])
+                 "--set", "generate.max_rounds=3", "--set", "tune.max_steps=4",
+                 "--set", f"evaluate.eval_set={small}", "--set", "evaluate.max_tokens=32"])
     out = capsys.readouterr()
     assert code == 0, out.err[-2000:]
     run = RunDir.open(tmp_path, "night1")
@@ -39,6 +50,26 @@ def test_run_generates_and_curates_with_vllm(tmp_path, capsys):
     card = run.file("README.md").read_text()
     assert "Drops per reason" in card and "vllm:embedded:smollm2-135m-instruct" in card
     assert "run directory" in out.out
+
+    # Tuned, evaluated against the base (no champion yet) and promoted as the first champion.
+    assert (run.path / "adapter" / "adapter_model.safetensors").exists()
+    result = json.loads(run.file("eval.json").read_text())
+    assert set(result["scores"]) == {"base", "candidate"}
+    assert result["judge"]["opponent"] == "base" and result["judge"]["n"] + result["judge"]["n_unjudged"] == 6
+    assert result["decision"]["promote"] is True
+    registry = json.loads((tmp_path / "registry.json").read_text())
+    assert registry["champion"]["run_id"] == "night1"
+    assert "held-out eval" in out.out and "PROMOTED" in out.out
+
+    # A later evaluation compares against that champion.
+    from flows.evaluate import evaluate_flow
+    from germinate.config import EvalConfig, TeacherConfig
+
+    again = evaluate_flow(EvalConfig(eval_set=small, max_tokens=32, judge=False), "embedded:gemma-3-270m",
+                          TeacherConfig(), str(tmp_path), candidate=str(run.path / "adapter"), record=False)
+    assert set(again["scores"]) == {"base", "champion", "candidate"}
+    # Same adapter, same greedy decoding: it cannot beat itself by a margin.
+    assert again["decision"]["promote"] is False
 
     # inspect shows the counts and, per reason, samples.
     assert main(["inspect", "night1", "--data-root", str(tmp_path)]) == 0

@@ -1,0 +1,1 @@
+"""Evaluation metrics: constraint following, ROUGE-L, pairwise judging and the promotion gate."""

@@ -1,0 +1,41 @@
+"""Prefect flow `tune`: curated data (pool + seeds) -> LoRA adapter in `runs/<run_id>/adapter/`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prefect import flow, task
+from prefect.cache_policies import NONE
+
+from germinate.config import TuneConfig
+from germinate.models import resolve_model
+from germinate.records import load_tasks
+from germinate.store import RunDir
+from tuning.data import fingerprint, training_rows, write_jsonl
+from tuning.train import train
+
+
+@task(name="train-lora", cache_policy=NONE)
+def train_task(config: TuneConfig, model_path: str, rows: list[dict], adapter_dir: str,
+               data_fingerprint: str) -> dict:
+    return train(config, model_path, rows, Path(adapter_dir), data_fingerprint, config.student)
+
+
+@flow(name="tune", log_prints=True)
+def tune_flow(config: TuneConfig, data_root: str, run_id: str, seeds: str | None = None) -> str:
+    """Train the student's LoRA adapter; returns its directory. A finished step is not redone."""
+    run = RunDir(Path(data_root), run_id)
+    adapter_dir = run.file("adapter")
+    if run.stage_done("tune") and (adapter_dir / "adapter_config.json").exists():
+        return str(adapter_dir)
+    seed_tasks = load_tasks(Path(seeds), "seed") if seeds and config.include_seeds else []
+    rows = training_rows(run, config, seed_tasks)
+    data_fp = fingerprint(rows)
+    # The exact examples trained on, next to the adapter, so a result can be traced to its data.
+    write_jsonl(run.file("train.jsonl"), rows)
+    info = train_task(config, resolve_model(config.student), rows, str(adapter_dir), data_fp)
+    print(f"trained {info['steps']} steps on {info['examples']} examples in {info['train_runtime_s']} s; "
+          f"loss {info['loss_curve'][0]['loss']:.3f} -> {info['loss_curve'][-1]['loss']:.3f}")
+    run.mark_stage("tune", adapter=str(adapter_dir), examples=info["examples"],
+                   data_fingerprint=data_fp, steps=info["steps"])
+    return str(adapter_dir)

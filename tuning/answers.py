@@ -1,0 +1,141 @@
+"""The student answering held-out prompts, with or without a LoRA adapter, and its held-out loss.
+
+Base model, champion and candidate answer the same items with the same greedy decoding and
+token limit, through one engine: vLLM in-process (adapters as `LoRARequest`s on one engine) or
+transformers (peft). Both format prompts with the student's chat template.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from germinate.errors import GerminateError
+from tuning.chat_template import ensure_chat_template
+
+
+@dataclass
+class Answer:
+    text: str
+    finish_reason: str  # "stop" (ended with EOS) or "length" (ran to max_tokens)
+    tokens: int
+
+
+def _signature(model_path: str) -> tuple:
+    from transformers import AutoConfig
+
+    c = AutoConfig.from_pretrained(model_path).get_text_config()
+    return (c.model_type, c.hidden_size, c.num_hidden_layers, c.vocab_size)
+
+
+def check_adapter(adapter: Path, base_path: str) -> None:
+    """Refuse an adapter trained on another base model instead of silently misapplying it."""
+    import json
+
+    cfg_path = Path(adapter) / "adapter_config.json"
+    if not cfg_path.exists():
+        raise GerminateError(f"not a LoRA adapter directory (no adapter_config.json): {adapter}")
+    trained_on = json.loads(cfg_path.read_text())["base_model_name_or_path"]
+    if trained_on == base_path or (Path(trained_on).exists() and Path(trained_on).resolve() == Path(base_path).resolve()):
+        return
+    if not Path(trained_on).exists() or _signature(trained_on) != _signature(base_path):
+        raise GerminateError(f"adapter {adapter} was trained on {trained_on}, not on {base_path}")
+
+
+def generate_vllm(base_path: str, prompts: list[list[dict]], adapters: dict[str, Path | None],
+                  max_tokens: int, lora_rank: int = 8) -> dict[str, list[Answer]]:
+    """Every named model (None = the base) answers every prompt through one vLLM engine."""
+    import torch
+    from vllm import LLM, SamplingParams
+    from vllm.lora.request import LoRARequest
+
+    key = (base_path, max(lora_rank, 8))
+    if key not in _ENGINES:
+        kwargs = {} if torch.cuda.is_available() else {
+            "enforce_eager": True, "enable_chunked_prefill": False, "max_num_batched_tokens": 2048}
+        # Kept for the life of the process: deleting an in-process vLLM engine tears down
+        # global parallel state that the teacher's engine still uses.
+        _ENGINES[key] = LLM(model=base_path, dtype="bfloat16", max_model_len=2048, seed=0,
+                            enable_lora=True, max_lora_rank=key[1], **kwargs)
+    llm = _ENGINES[key]
+    params = SamplingParams(temperature=0.0, max_tokens=max_tokens)
+    out: dict[str, list[Answer]] = {}
+    for i, (name, adapter) in enumerate(adapters.items()):
+        # LoRA ids must be unique per adapter path for the engine's adapter cache.
+        lora = LoRARequest(name, _lora_id(str(adapter)), str(adapter)) if adapter else None
+        results = llm.chat(prompts, sampling_params=params, lora_request=lora, use_tqdm=False)
+        out[name] = [Answer(r.outputs[0].text.strip(), r.outputs[0].finish_reason or "length",
+                            len(r.outputs[0].token_ids)) for r in results]
+    return out
+
+
+_ENGINES: dict = {}
+_LORA_IDS: dict[str, int] = {}
+
+
+def _lora_id(path: str) -> int:
+    return _LORA_IDS.setdefault(path, len(_LORA_IDS) + 1)
+
+
+def generate_transformers(base_path: str, prompts: list[list[dict]], adapters: dict[str, Path | None],
+                          max_tokens: int, batch_size: int = 8) -> dict[str, list[Answer]]:
+    import torch
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(base_path, padding_side="left")
+    ensure_chat_template(tok)
+    if tok.pad_token is None:
+        tok.pad_token = tok.eos_token
+    dtype = torch.bfloat16
+    out: dict[str, list[Answer]] = {}
+    for name, adapter in adapters.items():
+        model = AutoModelForCausalLM.from_pretrained(base_path, dtype=dtype)
+        if adapter:
+            model = PeftModel.from_pretrained(model, str(adapter))
+        model.eval()
+        answers: list[Answer] = []
+        for start in range(0, len(prompts), batch_size):
+            part = prompts[start : start + batch_size]
+            enc = tok.apply_chat_template(part, add_generation_prompt=True, return_tensors="pt",
+                                          padding=True, return_dict=True)
+            with torch.inference_mode():
+                gen = model.generate(**enc, max_new_tokens=max_tokens, do_sample=False,
+                                     pad_token_id=tok.pad_token_id)
+            for row in gen[:, enc["input_ids"].shape[1]:].tolist():
+                ended = tok.eos_token_id in row
+                kept = row[: row.index(tok.eos_token_id)] if ended else row
+                answers.append(Answer(tok.decode(kept, skip_special_tokens=True).strip(),
+                                      "stop" if ended else "length", len(kept)))
+        out[name] = answers
+        del model
+    return out
+
+
+def heldout_loss(base_path: str, conversations: list[list[dict]], adapter: Path | None) -> float:
+    """Mean token NLL of the reference responses (their EOS included), prompt tokens masked."""
+    import torch
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(base_path)
+    ensure_chat_template(tok)
+    model = AutoModelForCausalLM.from_pretrained(base_path, dtype=torch.float32)
+    if adapter:
+        model = PeftModel.from_pretrained(model, str(adapter))
+    model.eval()
+    total, count = 0.0, 0
+    for conv in conversations:
+        full = tok.apply_chat_template(conv, tokenize=True, return_dict=True)["input_ids"]
+        prompt = tok.apply_chat_template(conv[:-1], tokenize=True, add_generation_prompt=True,
+                                         return_dict=True)["input_ids"]
+        ids = torch.tensor([full])
+        labels = ids.clone()
+        labels[0, : len(prompt)] = -100
+        with torch.inference_mode():
+            loss = model(input_ids=ids, labels=labels).loss
+        n = int((labels[0, 1:] != -100).sum())
+        total += float(loss) * n
+        count += n
+    del model
+    return total / max(count, 1)

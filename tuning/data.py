@@ -1,0 +1,57 @@
+"""The examples a tuning run trains on, and their fingerprint.
+
+By default: everything accepted so far (the pool, optionally only the last `window_runs`
+runs) plus the human seed tasks, as chat `messages`. The fingerprint is a hash of exactly
+these examples, saved with the adapter so a result can be traced to its data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from germinate import pool
+from germinate.config import TuneConfig
+from germinate.errors import GerminateError
+from germinate.outputs import user_prompt
+from germinate.records import SeedTask
+from germinate.store import RunDir, read_jsonl_rows
+
+
+def as_messages(instruction: str, input: str, output: str) -> list[dict[str, str]]:
+    return [{"role": "user", "content": user_prompt({"instruction": instruction, "input": input})},
+            {"role": "assistant", "content": output}]
+
+
+def training_rows(run: RunDir, cfg: TuneConfig, seeds: list[SeedTask]) -> list[dict]:
+    """`{"id", "messages"}` rows in a stable order (pool order, then seeds)."""
+    if cfg.data == "run":
+        rows = [{"id": r["id"], "messages": r["messages"]} for r in read_jsonl_rows(run.file("data.jsonl"))]
+    else:
+        entries = pool.load_pool(run.data_root)
+        if cfg.window_runs:
+            recent = list(dict.fromkeys(e["run_id"] for e in entries))[-cfg.window_runs:]
+            entries = [e for e in entries if e["run_id"] in recent]
+        rows = [{"id": e["id"], "messages": as_messages(e["instruction"], e["input"], e["output"])}
+                for e in entries]
+    if cfg.include_seeds:
+        rows += [{"id": f"seed:{t.id}", "messages": as_messages(t.instruction, inst.input, inst.output)}
+                 for t in seeds for inst in t.instances]
+    if not rows:
+        raise GerminateError(f"nothing to train on: the curated set of run {run.run_id} is empty "
+                             "(and tune.include_seeds is off)")
+    return rows
+
+
+def fingerprint(rows: list[dict]) -> str:
+    h = hashlib.sha256()
+    for r in rows:
+        h.update(json.dumps(r, ensure_ascii=False, sort_keys=True).encode())
+    return h.hexdigest()[:16]
+
+
+def write_jsonl(path: Path, rows: list[dict]) -> None:
+    from germinate.store import atomic_write_jsonl
+
+    atomic_write_jsonl(path, rows)
