@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -43,13 +44,29 @@ _COLUMN_BITS = 32
 
 def elements(code: str) -> list[int]:
     """The text's multiset of tokens as distinct ints: token, occurrence number."""
-    seen: dict[str, int] = {}
-    out = []
-    for ch in code:
-        k = seen.get(ch, 0)
-        seen[ch] = k + 1
-        out.append(ord(ch) | (k << _OCCURRENCE_SHIFT))
+    out = list(map(ord, code))
+    if len(set(code)) < len(code):  # a repeated token: number its occurrences
+        seen: dict[int, int] = {}
+        for i, e in enumerate(out):
+            k = seen.get(e, 0)
+            seen[e] = k + 1
+            out[i] = e | (k << _OCCURRENCE_SHIFT)
     return out
+
+
+class Prefixes(NamedTuple):
+    """Texts' prefixes as sparse rows over element columns, with what each pair needs."""
+
+    rows: sp.csr_matrix
+    need: np.ndarray  # shared prefix elements a pair with this text needs
+    lengths: np.ndarray  # tokens
+
+    def __len__(self) -> int:
+        return self.rows.shape[0]
+
+    def take(self, which) -> "Prefixes":
+        """The prefixes of the texts selected by `which` (a slice or an index array)."""
+        return Prefixes(self.rows[which], self.need[which], self.lengths[which])
 
 
 def min_overlap(length: int, threshold: float) -> int:
@@ -92,7 +109,7 @@ class PrefixBlocker:
                 self.columns[e] = column
                 self.order.append((min(round(f * scale), _FREQ_STEPS) << _COLUMN_BITS) | column)
 
-    def prefixes(self, codes: Sequence[str]) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
+    def prefixes(self, codes: Sequence[str]) -> Prefixes:
         """Prefix rows (registered elements only), shared elements needed, and lengths.
 
         Unregistered elements rank rarest (no indexed text has them), so they take prefix
@@ -118,49 +135,53 @@ class PrefixBlocker:
             (np.ones(len(indices), dtype=np.int32), np.asarray(indices, dtype=np.int64), indptr),
             shape=(len(codes), len(order)),
         )
-        return rows, np.asarray(need, dtype=np.int32), np.asarray([len(c) for c in codes], np.int32)
+        return Prefixes(rows, np.asarray(need, np.int32), np.asarray([len(c) for c in codes], np.int32))
 
-    def add(self, codes: Sequence[str]) -> None:
-        """Index `codes` after the texts already indexed (their row numbers follow on)."""
-        self.register(codes)
-        rows, need, lengths = self.prefixes(codes)
-        self.rows = sp.vstack([self._resized(self.rows), rows], format="csr", dtype=np.int32)
-        self.need = np.concatenate([self.need, need])
-        self.lengths = np.concatenate([self.lengths, lengths])
+    def add(self, codes: Sequence[str], prefixes: Prefixes | None = None) -> None:
+        """Index `codes` after the texts already indexed (their row numbers follow on).
 
-    def candidates(self, codes: Sequence[str]) -> sp.csr_matrix:
+        `prefixes`, if given, must be `self.prefixes(codes)` computed after registering them.
+        """
+        if prefixes is None:
+            self.register(codes)
+            prefixes = self.prefixes(codes)
+        self.rows = sp.vstack([self._widened(self.rows), self._widened(prefixes.rows)], format="csr")
+        self.need = np.concatenate([self.need, prefixes.need])
+        self.lengths = np.concatenate([self.lengths, prefixes.lengths])
+
+    def candidates(self, queries: Prefixes) -> sp.csr_matrix:
         """Pairs (query, indexed row) that could score above the threshold, as a sparse matrix.
 
         Row i lists, in increasing order, the indexed rows query i must be scored against.
         """
-        rows, need, lengths = self.prefixes(codes)
-        return self._filter(rows @ self._resized(self.rows).T, need, lengths, self.need, self.lengths)
+        shared = self._widened(queries.rows) @ self._widened(self.rows).T
+        return self._filter(shared, queries, Prefixes(self.rows, self.need, self.lengths))
 
-    def self_candidates(self, codes: Sequence[str]) -> sp.csr_matrix:
-        """Within `codes` (not indexed): row i lists the j < i it must be scored against."""
-        self.register(codes)
-        rows, need, lengths = self.prefixes(codes)
-        return self._filter(sp.tril(rows @ rows.T, k=-1, format="csr"), need, lengths, need, lengths)
+    def self_candidates(self, texts: Prefixes) -> sp.csr_matrix:
+        """Among texts not indexed: row i lists the j < i it must be scored against."""
+        rows = self._widened(texts.rows)
+        return self._filter(sp.tril(rows @ rows.T, k=-1, format="csr"), texts, texts)
 
-    def _resized(self, rows: sp.csr_matrix) -> sp.csr_matrix:
-        """`rows` widened to the current number of columns (registering adds columns)."""
+    def _widened(self, rows: sp.csr_matrix) -> sp.csr_matrix:
+        """`rows` with as many columns as there are now (registering adds columns)."""
         if rows.shape[1] == len(self.order):
             return rows
         return sp.csr_matrix((rows.data, rows.indices, rows.indptr), shape=(rows.shape[0], len(self.order)))
 
-    def _filter(self, shared, q_need, q_len, c_need, c_len) -> sp.csr_matrix:
+    def _filter(self, shared: sp.csr_matrix, q: Prefixes, c: Prefixes) -> sp.csr_matrix:
         """Keep pairs sharing enough prefix elements and of compatible lengths."""
-        shared = shared.tocsr()
-        q = np.repeat(np.arange(shared.shape[0]), np.diff(shared.indptr))
-        c = shared.indices
+        # Most pairs share one or two common words: drop them before gathering anything else.
+        keep = np.flatnonzero(shared.data >= min(self.shared, q.need.min(initial=self.shared)))
+        row = np.searchsorted(shared.indptr, keep, side="right") - 1
+        col = shared.indices[keep]
         r = self.threshold / (2.0 - self.threshold)
-        keep = (
-            (shared.data >= np.maximum(q_need[q], c_need[c]))
-            & (c_len[c] >= r * q_len[q] - 1e-9)
-            & (q_len[q] >= r * c_len[c] - 1e-9)
+        ok = (
+            (shared.data[keep] >= np.maximum(q.need[row], c.need[col]))
+            & (c.lengths[col] >= r * q.lengths[row] - 1e-9)
+            & (q.lengths[row] >= r * c.lengths[col] - 1e-9)
         )
-        out = sp.csr_matrix(
-            (np.ones(int(keep.sum()), dtype=np.int8), (q[keep], c[keep])), shape=shared.shape
-        )
+        row, col = row[ok], col[ok]
+        indptr = np.concatenate([[0], np.cumsum(np.bincount(row, minlength=shared.shape[0]))])
+        out = sp.csr_matrix((np.ones(len(col), dtype=np.int8), col, indptr), shape=shared.shape)
         out.sort_indices()
         return out

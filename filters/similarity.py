@@ -26,7 +26,7 @@ from rapidfuzz.distance import Indel
 
 from germinate.config import NearDuplicateRule
 from germinate.errors import GerminateError
-from filters.blocking import PrefixBlocker
+from filters.blocking import PrefixBlocker, Prefixes
 from filters.text import words
 
 _DEFAULTS = NearDuplicateRule()
@@ -127,7 +127,8 @@ def nearest(
     encoder = TokenEncoder()
     q_codes = [encoder.encode(q) for q in queries]
     c_codes = [encoder.encode(c) for c in corpus]
-    if len(c_codes) <= exact_max_pool:
+    # Prefix filtering needs 0 < threshold < 1; at the ends every pair is scored.
+    if len(c_codes) <= exact_max_pool or not 0.0 < threshold < 1.0:
         return nearest_exact(q_codes, c_codes, chunk, score_cutoff)
     blocker = PrefixBlocker(threshold)
     blocker.add(c_codes)
@@ -175,15 +176,22 @@ def nearest_blocked(
     blocker: PrefixBlocker,
     chunk: int = 2048,
     score_cutoff: float = 0.0,
+    prefixes: Prefixes | None = None,
 ) -> list[tuple[int | None, float]]:
     """`nearest` over encoded texts, scoring only the pairs `blocker` (which indexes
-    `c_codes`) lets through; exact for every query whose best is above its threshold."""
+    `c_codes`) lets through; exact for every query whose best is above its threshold.
+
+    `prefixes` saves recomputing `blocker.prefixes(q_codes)` when the caller has them.
+    """
+    if prefixes is None:
+        prefixes = blocker.prefixes(q_codes)
+    corpus = np.asarray(c_codes, dtype=object)  # for fast gathers of candidate texts
     found: list[tuple[int | None, float]] = []
     for q0 in range(0, len(q_codes), chunk):
-        q_block = q_codes[q0 : q0 + chunk]
-        pairs = blocker.candidates(q_block)
-        for i, code in enumerate(q_block):
-            cols = pairs.indices[pairs.indptr[i] : pairs.indptr[i + 1]].tolist()
-            k, score = best_match(code, [c_codes[j] for j in cols])
-            found.append((None, 0.0) if k is None or score < score_cutoff else (cols[k], score))
+        pairs = blocker.candidates(prefixes.take(slice(q0, q0 + chunk)))
+        cols, texts, ends = pairs.indices.tolist(), corpus[pairs.indices].tolist(), pairs.indptr.tolist()
+        for i, code in enumerate(q_codes[q0 : q0 + chunk]):
+            a, b = ends[i], ends[i + 1]
+            k, score = best_match(code, texts[a:b])
+            found.append((None, 0.0) if k is None or score < score_cutoff else (cols[a + k], score))
     return found

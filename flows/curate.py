@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from prefect import flow, task
@@ -9,6 +10,7 @@ from prefect.cache_policies import NONE
 
 from filters import check_invariant, curate
 from germinate import pool
+from germinate.artifacts import publish_curation
 from germinate.config import CurateConfig
 from germinate.outputs import fingerprint_file, write_curated
 from germinate.records import Candidate, load_tasks
@@ -33,6 +35,7 @@ def curate_flow(config: CurateConfig, data_root: str, run_id: str, use_pool: boo
     Like Self-Instruct, new instructions are compared with the seed tasks they were grown
     from as well as with everything accepted before (the pool).
     """
+    started = time.perf_counter()
     run = RunDir(Path(data_root), run_id)
     candidates = [Candidate.model_validate(r) for r in read_jsonl_rows(run.file("candidates.jsonl"))]
     pool_rows = pool.pool_entries(Path(data_root), config.near_duplicate.include_input) if use_pool else []
@@ -46,7 +49,8 @@ def curate_flow(config: CurateConfig, data_root: str, run_id: str, use_pool: boo
     info["eval set"] = f"{eval_path} (sha256 {fingerprint_file(eval_path)})" if eval_path else "none"
     info["pool size before run"] = len(pool_rows)
     summary = write_curated(run, rows, info)
+    publish_curation(run, rows)
     if use_pool:
         summary["added_to_pool"] = pool.add_run(Path(data_root), run_id, [r for r in rows if r.verdict == "kept"])
-    run.mark_stage("curate", **summary)
+    run.mark_stage("curate", seconds=round(time.perf_counter() - started, 1), **summary)
     return summary

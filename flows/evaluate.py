@@ -49,13 +49,13 @@ def score(items: list[dict], answers: list[Answer], loss: float) -> dict:
     }
 
 
-@task(name="student-answers", cache_policy=NONE)
+@task(name="student-answers", cache_policy=NONE, tags=["gpu"])
 def answer_task(config: EvalConfig, base_path: str, prompts: list, models: dict) -> dict:
     run = generate_vllm if config.backend == "vllm" else generate_transformers
     return run(base_path, prompts, models, config.max_tokens)
 
 
-@task(name="judge", retries=2, retry_delay_seconds=[2, 10], cache_policy=NONE)
+@task(name="judge", retries=2, retry_delay_seconds=[2, 10], cache_policy=NONE, tags=["gpu"])
 def judge_task(teacher_cfg: TeacherConfig, items: list[dict], candidate: list[str], champion: list[str]) -> dict:
     from flows.generate import get_teacher
 

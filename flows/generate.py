@@ -9,6 +9,7 @@ request seeds derive from (run seed, request index), rebuilds the same requests.
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 from prefect import flow, task
@@ -32,7 +33,9 @@ def get_teacher(cfg: TeacherConfig) -> Teacher:
     return _TEACHERS[key]
 
 
-@task(name="ask-teacher", retries=2, retry_delay_seconds=[2, 10], cache_policy=NONE)
+# Tagged `gpu`: with `prefect concurrency-limit create gpu 1` generation and training never
+# share the accelerator.
+@task(name="ask-teacher", retries=2, retry_delay_seconds=[2, 10], cache_policy=NONE, tags=["gpu"])
 def ask_teacher(cfg: TeacherConfig, requests: list[si.Request], sampling: Sampling) -> list[Completion]:
     teacher = get_teacher(cfg)
     return teacher.complete([r.messages for r in requests], sampling, [r.seed for r in requests],
@@ -117,10 +120,12 @@ def generate_flow(config: GenerateConfig, data_root: str, run_id: str) -> str:
     out = run.file("candidates.jsonl")
     if run.stage_done("generate") and out.exists():
         return str(out)
+    started = time.perf_counter()
     seeds = load_tasks(config.seeds)
     candidates = bootstrap_instructions(run, seeds, config)
     candidates = add_instances(run, candidates, seeds, config)
     atomic_write_jsonl(out, [c.model_dump() for c in candidates])
     tokens = sum(r["completion_tokens"] for r in read_jsonl_rows(run.file("requests.jsonl")))
-    run.mark_stage("generate", candidates=len(candidates), completion_tokens=tokens)
+    run.mark_stage("generate", candidates=len(candidates), completion_tokens=tokens,
+                   seconds=round(time.perf_counter() - started, 1))
     return str(out)

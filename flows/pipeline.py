@@ -6,6 +6,7 @@ so re-running a run's pipeline (`germinate resume RUN`) continues where it stopp
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from prefect import flow
@@ -14,15 +15,29 @@ from flows.curate import curate_flow
 from flows.evaluate import evaluate_flow
 from flows.generate import generate_flow
 from flows.tune import tune_flow
+from germinate import paths, runtime_env
+from germinate.artifacts import publish_eval, publish_summary
 from germinate.config import PipelineConfig
+from germinate.html_report import write_report
 from germinate.outputs import fingerprint_file
 from germinate.store import RunDir
 
 
 @flow(name="pipeline", log_prints=True)
-def pipeline_flow(config: PipelineConfig, data_root: str, run_id: str) -> dict:
-    """One nightly run as data: seeds -> candidates -> ledger + curated set -> adapter -> eval."""
-    run = RunDir(Path(data_root), run_id)
+def pipeline_flow(config: PipelineConfig = PipelineConfig(), data_root: str | None = None,
+                  run_id: str | None = None) -> dict:
+    """One nightly run as data: seeds -> candidates -> ledger + curated set -> adapter -> eval.
+
+    Without `run_id` (a scheduled run) the flow validates its inputs and creates a new run
+    directory itself; with one (the CLI, `resume`) it continues that run.
+    """
+    root = Path(paths.data_root(data_root))
+    runtime_env.configure(root)
+    if run_id is None:
+        run = new_run(config, root)
+    else:
+        run = RunDir(root, run_id)
+    data_root, run_id = str(root), run.run_id
     gen = config.generate
     generate_flow(gen, data_root, run_id)
     if not run.stage_done("curate"):
@@ -34,10 +49,40 @@ def pipeline_flow(config: PipelineConfig, data_root: str, run_id: str) -> dict:
             "run seed": gen.run_seed,
         }
         curate_flow(config.curate, data_root, run_id, use_pool=True, seeds=str(gen.seeds), card=card)
+    if run.status["stages"]["curate"]["kept"] == 0:
+        # Nothing new was accepted tonight: no new adapter, the champion stays.
+        print("no examples kept in this run: tuning and evaluation skipped")
+        run.update_status(status="completed", note="nothing kept: tuning skipped")
+        finish(run)
+        return run.status
     adapter = tune_flow(config.tune, data_root, run_id, seeds=str(gen.seeds))
     if not run.stage_done("evaluate"):
+        started = time.perf_counter()
         result = evaluate_flow(config.evaluate, config.tune.student, gen.teacher, data_root,
                                candidate=adapter, run_id=run_id, out_path=str(run.file("eval.json")))
-        run.mark_stage("evaluate", promote=result["decision"]["promote"])
+        run.mark_stage("evaluate", promote=result["decision"]["promote"],
+                       seconds=round(time.perf_counter() - started, 1))
+        publish_eval(run_id, result)
     run.update_status(status="completed")
+    finish(run)
     return run.status
+
+
+def finish(run: RunDir) -> None:
+    """The morning view: report.html and the summary artifact."""
+    write_report(run, run.data_root)
+    publish_summary(run)
+
+
+def new_run(config: PipelineConfig, root: Path) -> RunDir:
+    """Validate inputs (seeds, eval set, teacher), then create the run directory."""
+    from germinate.config import dump_config
+    from germinate.records import load_tasks
+    from germinate.store import new_run_id
+    from flows.generate import get_teacher
+
+    load_tasks(config.generate.seeds, "seed")
+    if config.curate.decontamination.eval_set:
+        load_tasks(config.curate.decontamination.eval_set, "eval")
+    get_teacher(config.generate.teacher)
+    return RunDir.create(root, new_run_id(), dump_config(config), "pipeline")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from prefect import flow, task
@@ -15,7 +16,7 @@ from tuning.data import fingerprint, training_rows, write_jsonl
 from tuning.train import train
 
 
-@task(name="train-lora", cache_policy=NONE)
+@task(name="train-lora", cache_policy=NONE, tags=["gpu"])
 def train_task(config: TuneConfig, model_path: str, rows: list[dict], adapter_dir: str,
                data_fingerprint: str) -> dict:
     return train(config, model_path, rows, Path(adapter_dir), data_fingerprint, config.student)
@@ -28,6 +29,7 @@ def tune_flow(config: TuneConfig, data_root: str, run_id: str, seeds: str | None
     adapter_dir = run.file("adapter")
     if run.stage_done("tune") and (adapter_dir / "adapter_config.json").exists():
         return str(adapter_dir)
+    started = time.perf_counter()
     seed_tasks = load_tasks(Path(seeds), "seed") if seeds and config.include_seeds else []
     rows = training_rows(run, config, seed_tasks)
     data_fp = fingerprint(rows)
@@ -37,5 +39,5 @@ def tune_flow(config: TuneConfig, data_root: str, run_id: str, seeds: str | None
     print(f"trained {info['steps']} steps on {info['examples']} examples in {info['train_runtime_s']} s; "
           f"loss {info['loss_curve'][0]['loss']:.3f} -> {info['loss_curve'][-1]['loss']:.3f}")
     run.mark_stage("tune", adapter=str(adapter_dir), examples=info["examples"],
-                   data_fingerprint=data_fp, steps=info["steps"])
+                   data_fingerprint=data_fp, steps=info["steps"], seconds=round(time.perf_counter() - started, 1))
     return str(adapter_dir)

@@ -118,6 +118,8 @@ def tune(run: str = typer.Argument(..., help="A curated run id or directory"),
     cfg = _config(config or run_dir.file("config.yaml"), set_)
     if not run_dir.stage_done("curate"):
         raise GerminateError(f"run {run_dir.run_id} is not curated yet: run `germinate curate {run_dir.run_id}`")
+    if run_dir.status["stages"]["curate"]["kept"] == 0:
+        raise GerminateError(f"run {run_dir.run_id} kept no examples: its curated set is empty, nothing new to tune on")
     with _failing(run_dir):
         adapter = tune_flow(cfg.tune, str(run_dir.data_root), run_dir.run_id, seeds=str(cfg.generate.seeds))
     out.print(f"adapter: {adapter}")
@@ -138,8 +140,12 @@ def eval_(eval_set: Optional[Path] = typer.Option(None, "--eval-set", help="Self
     extra += [("tune.student", model)] if model else []
     cfg = _config(config, set_, extra)
     eval_items(cfg.evaluate.eval_set)  # a bad eval file fails here, before any model loads
-    if adapter is not None and not (adapter / "adapter_config.json").exists():
-        raise GerminateError(f"not a LoRA adapter directory (no adapter_config.json): {adapter}")
+    if adapter is not None:
+        from germinate.models import resolve_model
+        from tuning.answers import check_adapter
+
+        # Before any flow starts: a wrong adapter is bad input, reported in one line.
+        check_adapter(adapter, resolve_model(cfg.tune.student))
     result = evaluate_flow(cfg.evaluate, cfg.tune.student, cfg.generate.teacher, str(root),
                            candidate=str(adapter) if adapter else None, record=False)
     print_eval(out, result)
@@ -251,6 +257,46 @@ def teacher_serve(config: Optional[Path] = ConfigOpt, set_: list[str] = SetOpt,
         out.print(f"use it with: --set generate.teacher.backend=openai --set generate.teacher.base_url={url}")
         while True:
             time.sleep(3600)
+
+
+@app.command()
+def schedule(config: Optional[Path] = ConfigOpt, data_root: Optional[Path] = RootOpt, set_: list[str] = SetOpt,
+             cron: Optional[str] = typer.Option(None, help="Cron expression (default from config: 0 2 * * *)"),
+             timezone: Optional[str] = typer.Option(None, help="IANA time zone, e.g. Asia/Seoul")) -> None:
+    """Serve the nightly `pipeline` deployment on its cron schedule (Ctrl-C stops)."""
+    from germinate.schedule import serve_nightly
+
+    root = _start(data_root)
+    extra = [("schedule.cron", cron)] if cron else []
+    extra += [("schedule.timezone", timezone)] if timezone else []
+    cfg = _config(config, set_, extra)
+    _preflight(cfg)
+    out.print(f"serving pipeline/nightly: '{cfg.schedule.cron}' in {cfg.schedule.timezone}, data root {root}")
+    serve_nightly(cfg, root)
+
+
+server_app = typer.Typer(no_args_is_help=True, help="A local Prefect server.")
+app.add_typer(server_app, name="server")
+
+
+@server_app.command("start")
+def server_start(host: str = typer.Option("127.0.0.1"), port: int = typer.Option(4200),
+                 data_root: Optional[Path] = RootOpt) -> None:
+    """Start a Prefect API server (SQLite in the data root; Postgres via env) until Ctrl-C."""
+    import time
+
+    from generators.serve import stop
+    from germinate.schedule import api_url, database_note, start_server
+
+    _start(data_root)
+    proc = start_server(host, port)
+    try:
+        out.print(f"Prefect API at {api_url(host, port)} ({database_note()})")
+        out.print(f"point germinate at it: export PREFECT_API_URL={api_url(host, port)}")
+        while proc.poll() is None:
+            time.sleep(1)
+    finally:
+        stop(proc)
 
 
 class _failing:

@@ -160,6 +160,13 @@ class EvalConfig(Strict):
     judge: bool = True
 
 
+class ScheduleConfig(Strict):
+    """When the nightly deployment runs (`germinate schedule`, prefect.yaml)."""
+
+    cron: str = "0 2 * * *"
+    timezone: str = "UTC"
+
+
 class PipelineConfig(Strict):
     """Everything `germinate run` does, as one file (`germinate.yaml`)."""
 
@@ -167,6 +174,7 @@ class PipelineConfig(Strict):
     curate: CurateConfig = CurateConfig()
     tune: TuneConfig = TuneConfig()
     evaluate: EvalConfig = EvalConfig()
+    schedule: ScheduleConfig = ScheduleConfig()
 
 
 def _error_line(exc: ValidationError, source: str) -> str:

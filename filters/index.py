@@ -1,0 +1,201 @@
+"""The pool's near-duplicate index, kept on disk so night N+1 only encodes what is new.
+
+It holds every pool text as a token code string (`similarity.TokenEncoder`) and its
+blocking prefix (`blocking.PrefixBlocker`); position j is pool row j. Saved as one JSON
+file (settings and vocabulary) and one .npz of plain arrays: no pickle, nothing executed
+on load.
+
+    index = PoolIndex.load(path) if path.exists() else PoolIndex.build(pool_texts)
+    verdicts = index.admit(batch_texts, eligible)   # Self-Instruct's sequential rule
+    index.save(path)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+from germinate.config import NearDuplicateRule
+from germinate.errors import GerminateError
+from filters.blocking import PrefixBlocker, Prefixes
+from filters.similarity import TokenEncoder, best_match, nearest_blocked, nearest_exact
+
+FORMAT = 1
+# Texts admitted per round: each round scores its texts against the index in bulk, then
+# against each other in order.
+BLOCK = 2048
+_DEFAULTS = NearDuplicateRule()
+
+
+class PoolIndex:
+    """Encoded pool texts plus their blocking prefixes; grows with `add` and `admit`."""
+
+    def __init__(
+        self, threshold: float = _DEFAULTS.threshold, exact_max_pool: int = _DEFAULTS.exact_max_pool
+    ) -> None:
+        self.threshold = threshold
+        self.exact_max_pool = exact_max_pool
+        self.encoder = TokenEncoder()
+        self.codes: list[str] = []
+        # Prefix filtering only makes sense for a threshold strictly between 0 and 1.
+        self.blocker = PrefixBlocker(threshold) if 0.0 < threshold < 1.0 else None
+
+    @classmethod
+    def build(
+        cls,
+        texts: Sequence[str],
+        threshold: float = _DEFAULTS.threshold,
+        exact_max_pool: int = _DEFAULTS.exact_max_pool,
+    ) -> "PoolIndex":
+        """An index of `texts`, in order."""
+        index = cls(threshold, exact_max_pool)
+        index.add(texts)
+        return index
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def add(self, texts: Sequence[str]) -> None:
+        """Append `texts` (they take positions len(self), len(self)+1, ...)."""
+        self._extend([self.encoder.encode(t) for t in texts])
+
+    def nearest(self, queries: Sequence[str], score_cutoff: float = 0.0) -> list[tuple[int | None, float]]:
+        """Most similar indexed text for each query, as `similarity.nearest` (same switch)."""
+        return self._nearest([self.encoder.encode(q) for q in queries], score_cutoff)
+
+    def admit(
+        self, texts: Sequence[str], eligible: Sequence[bool] | None = None
+    ) -> list[tuple[int | None, float, bool]]:
+        """Self-Instruct's loop: each text vs the index and the texts admitted before it.
+
+        Text i is admitted (appended to the index) when `eligible[i]` (default: all) and
+        its best ROUGE-L is <= threshold. Returns (position of its nearest text or None,
+        score, admitted) per text; on a tie the earlier position wins. Blocked or exact by
+        index size, as `similarity.nearest`: drops are the same either way.
+        """
+        codes = [self.encoder.encode(t) for t in texts]
+        eligible = [True] * len(codes) if eligible is None else list(eligible)
+        if len(eligible) != len(codes):
+            raise ValueError(f"{len(codes)} texts but {len(eligible)} eligible flags")
+        if self.blocker is not None:
+            # Order elements by their frequency in the whole input before any prefix is cut.
+            self.blocker.register(codes)
+        verdicts: list[tuple[int | None, float, bool]] = []
+        for b0 in range(0, len(codes), BLOCK):
+            block = codes[b0 : b0 + BLOCK]
+            base = len(self)
+            prefixes = None if self.blocker is None else self.blocker.prefixes(block)
+            prior = self._nearest(block, prefixes=prefixes)
+            exact = self.blocker is None or base + len(block) <= self.exact_max_pool
+            pairs = None if exact else self.blocker.self_candidates(prefixes)
+            admitted: list[str] = []
+            position: dict[int, int] = {}  # block offset -> index position, once admitted
+            for i, code in enumerate(block):
+                j, score = prior[i]
+                if exact:
+                    k, s = best_match(code, admitted)
+                    k = None if k is None else base + k
+                else:
+                    earlier = [e for e in pairs.indices[pairs.indptr[i] : pairs.indptr[i + 1]].tolist() if e in position]
+                    k, s = best_match(code, [block[e] for e in earlier])
+                    k = None if k is None else position[earlier[k]]
+                # Strictly greater: on a tie the indexed text, which came first, stays.
+                if k is not None and s > score:
+                    j, score = k, s
+                ok = eligible[b0 + i] and score <= self.threshold
+                if ok:
+                    position[i] = base + len(admitted)
+                    admitted.append(code)
+                verdicts.append((j, score, ok))
+            self.codes.extend(admitted)
+            if self.blocker is not None:
+                self.blocker.add(admitted, prefixes.take(sorted(position)))
+        return verdicts
+
+    def save(self, path: str | Path) -> None:
+        """Write `path`.json and `path`.npz (each replaced whole, never half-written)."""
+        path = Path(path)
+        arrays = {
+            "codes": np.frombuffer("".join(self.codes).encode("utf-32-le"), dtype=np.uint32),
+            "code_ends": np.cumsum([len(c) for c in self.codes], dtype=np.int64),
+        }
+        if self.blocker is not None:
+            b = self.blocker
+            arrays |= {
+                "elements": np.fromiter(b.columns, dtype=np.int64, count=len(b.columns)),
+                "order": np.asarray(b.order, dtype=np.int64),
+                "prefix_indptr": b.rows.indptr.astype(np.int64),
+                "prefix_indices": b.rows.indices.astype(np.int64),
+                "need": b.need,
+                "lengths": b.lengths,
+            }
+        meta = {
+            "format": FORMAT,
+            "size": len(self),
+            "threshold": self.threshold,
+            "shared": None if self.blocker is None else self.blocker.shared,
+            "vocab": list(self.encoder.vocab),
+        }
+        npz, js = path.with_suffix(".npz"), path.with_suffix(".json")
+        with open(npz.with_suffix(".npz.tmp"), "wb") as f:
+            np.savez(f, **arrays)
+        os.replace(npz.with_suffix(".npz.tmp"), npz)
+        js.with_suffix(".json.tmp").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+        os.replace(js.with_suffix(".json.tmp"), js)
+
+    @classmethod
+    def load(
+        cls,
+        path: str | Path,
+        threshold: float | None = None,
+        exact_max_pool: int = _DEFAULTS.exact_max_pool,
+    ) -> "PoolIndex":
+        """Read what `save` wrote. A different `threshold` re-cuts the prefixes (seconds)."""
+        path = Path(path)
+        try:
+            meta = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+            with np.load(path.with_suffix(".npz"), allow_pickle=False) as npz:
+                arrays = {name: npz[name] for name in npz.files}
+        except (OSError, ValueError, KeyError) as exc:
+            raise GerminateError(f"cannot read the dedup index at {path}: {exc}") from None
+        if meta.get("format") != FORMAT:
+            raise GerminateError(f"{path}: dedup index format {meta.get('format')}, expected {FORMAT}; rebuild it")
+        index = cls(meta["threshold"] if threshold is None else threshold, exact_max_pool)
+        index.encoder = TokenEncoder.from_tokens(meta["vocab"])
+        joined = arrays["codes"].tobytes().decode("utf-32-le")
+        ends = arrays["code_ends"].tolist()
+        index.codes = [joined[a:b] for a, b in zip([0] + ends[:-1], ends)]
+        if len(index.codes) != meta["size"]:
+            raise GerminateError(f"{path}: dedup index is damaged (size mismatch); rebuild it")
+        if index.blocker is not None and "order" in arrays and meta["shared"] == index.blocker.shared:
+            b = index.blocker
+            b.columns = dict(zip(arrays["elements"].tolist(), range(len(arrays["elements"]))))
+            b.order = arrays["order"].tolist()
+            if index.threshold == meta["threshold"]:
+                b.rows = sp.csr_matrix(
+                    (np.ones(len(arrays["prefix_indices"]), dtype=np.int32), arrays["prefix_indices"], arrays["prefix_indptr"]),
+                    shape=(len(index.codes), len(b.order)),
+                )
+                b.need, b.lengths = arrays["need"], arrays["lengths"]
+            else:
+                b.rows, b.need, b.lengths = b.prefixes(index.codes)
+        elif index.blocker is not None:
+            index.blocker.add(index.codes)
+        return index
+
+    def _extend(self, codes: list[str]) -> None:
+        self.codes.extend(codes)
+        if self.blocker is not None:
+            self.blocker.add(codes)
+
+    def _nearest(
+        self, codes: list[str], score_cutoff: float = 0.0, prefixes: Prefixes | None = None
+    ) -> list[tuple[int | None, float]]:
+        if self.blocker is None or len(self) <= self.exact_max_pool:
+            return nearest_exact(codes, self.codes, score_cutoff=score_cutoff)
+        return nearest_blocked(codes, self.codes, self.blocker, score_cutoff=score_cutoff, prefixes=prefixes)

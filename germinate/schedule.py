@@ -1,0 +1,70 @@
+"""Nightly operation: serve the `pipeline` flow on a cron schedule, and a local Prefect server.
+
+`germinate schedule` is for users without a work pool: `flow.serve` registers the deployment
+`pipeline/nightly` and executes its runs (scheduled or triggered) in this process's children.
+`germinate server start` runs `prefect server start` on 127.0.0.1 with its SQLite database in
+the data root (Postgres: set PREFECT_API_DATABASE_CONNECTION_URL before starting).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from germinate.config import PipelineConfig
+from germinate.errors import GerminateError
+
+
+def serve_nightly(config: PipelineConfig, data_root: Path, name: str = "nightly") -> None:
+    """Register `pipeline/<name>` with the config's cron schedule and execute its runs."""
+    from prefect.schedules import Cron
+
+    from flows.pipeline import pipeline_flow
+
+    try:
+        schedule = Cron(config.schedule.cron, timezone=config.schedule.timezone)
+    except ValueError as exc:
+        raise GerminateError(f"bad schedule (cron '{config.schedule.cron}', timezone "
+                             f"'{config.schedule.timezone}'): {exc}") from None
+    pipeline_flow.serve(name=name, schedules=[schedule],
+                        parameters={"config": config.model_dump(mode="json"), "data_root": str(data_root)},
+                        description="germinate nightly: generate, curate, tune, evaluate, promote")
+
+
+def server_command(host: str, port: int) -> list[str]:
+    return [sys.executable, "-m", "prefect", "server", "start", "--host", host, "--port", str(port)]
+
+
+def start_server(host: str, port: int, timeout_s: float = 120.0) -> subprocess.Popen:
+    """Start the Prefect API server and wait until it answers its health check."""
+    env = dict(os.environ, PREFECT_UI_ENABLED="false")
+    proc = subprocess.Popen(server_command(host, port), env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://{host}:{port}/api"
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise GerminateError(f"prefect server exited with code {proc.returncode} (is port {port} free?)")
+        try:
+            if httpx.get(f"{url}/health", timeout=2.0).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            pass
+        time.sleep(1.0)
+    proc.terminate()
+    raise GerminateError(f"prefect server at {url} not healthy after {timeout_s:.0f} s")
+
+
+def api_url(host: str, port: int) -> str:
+    return f"http://{host}:{port}/api"
+
+
+def database_note() -> str:
+    url = os.environ.get("PREFECT_API_DATABASE_CONNECTION_URL")
+    return "database: PostgreSQL (PREFECT_API_DATABASE_CONNECTION_URL)" if url else \
+        f"database: SQLite in {Path(os.environ.get('PREFECT_HOME', '~/.prefect'))}"
