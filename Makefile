@@ -8,7 +8,7 @@ export GERMINATE_CACHE ?= $(CURDIR)/.cache
 EXTRA := $(shell command -v nvidia-smi >/dev/null 2>&1 && echo gpu || echo cpu)
 STAMP := $(VENV)/.installed-$(EXTRA)
 
-.PHONY: run test test-fast setup models clean
+.PHONY: run test test-fast setup models clean browser
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -31,7 +31,13 @@ models: $(STAMP)
 run: $(STAMP)
 	$(BIN)/germinate run $(ARGS)
 
-test: $(STAMP)
+# Headless Chromium (and a Korean font) for the report page's browser test, from Debian.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-nanum >/dev/null; } || \
+	  echo "chromium could not be installed: the report's browser test will be skipped"
+
+test: $(STAMP) browser
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 test-fast: $(STAMP)

@@ -20,7 +20,7 @@ from typing import Any, TypeGuard
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from germinate.errors import GerminateError
-from germinate.store import atomic_write_json
+from germinate.store import atomic_write_json, exclusive
 
 Scores = dict[str, float | None]
 
@@ -151,6 +151,12 @@ def record(data_root: Path, entry: dict[str, Any], promote: bool) -> dict[str, A
     Idempotent per run_id: recording a run again replaces its history entry in place. Not
     promoting never changes the champion, even when the entry is the champion's own run.
     """
+    # Read-modify-write under a lock: two runs finishing at once must not lose an entry.
+    with exclusive(registry_path(data_root).with_name(".registry.lock"), "the registry"):
+        return _record(data_root, entry, promote)
+
+
+def _record(data_root: Path, entry: dict[str, Any], promote: bool) -> dict[str, Any]:
     registry = _read(data_root)
     stamped = {"time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                **entry, "promoted": promote}

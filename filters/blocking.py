@@ -115,7 +115,7 @@ class PrefixBlocker:
         Unregistered elements rank rarest (no indexed text has them), so they take prefix
         places but no column. An empty text needs more than it can ever share.
         """
-        order, columns, r = self.order, self.columns, self.threshold / (2.0 - self.threshold)
+        order, columns = self.order, self.columns
         indptr, indices, need = [0], [], []
         rank = order.__getitem__
         for code in codes:
@@ -123,7 +123,7 @@ class PrefixBlocker:
             if n == 0:
                 need.append(np.iinfo(np.int32).max)
             else:
-                o = math.floor(r * n - 1e-9) + 1
+                o = min_overlap(n, self.threshold)
                 k = min(self.shared, o)
                 cols = [c for c in map(columns.get, elements(code)) if c is not None]
                 cols.sort(key=rank)
@@ -135,7 +135,8 @@ class PrefixBlocker:
             (np.ones(len(indices), dtype=np.int32), np.asarray(indices, dtype=np.int64), indptr),
             shape=(len(codes), len(order)),
         )
-        return Prefixes(rows, np.asarray(need, np.int32), np.asarray([len(c) for c in codes], np.int32))
+        lengths = np.asarray([len(c) for c in codes], np.int32)
+        return Prefixes(rows, np.asarray(need, np.int32), lengths)
 
     def add(self, codes: Sequence[str], prefixes: Prefixes | None = None) -> None:
         """Index `codes` after the texts already indexed (their row numbers follow on).
@@ -145,7 +146,9 @@ class PrefixBlocker:
         if prefixes is None:
             self.register(codes)
             prefixes = self.prefixes(codes)
-        self.rows = sp.vstack([self._widened(self.rows), self._widened(prefixes.rows)], format="csr")
+        self.rows = sp.vstack(
+            [self._widened(self.rows), self._widened(prefixes.rows)], format="csr"
+        )
         self.need = np.concatenate([self.need, prefixes.need])
         self.lengths = np.concatenate([self.lengths, prefixes.lengths])
 
@@ -166,7 +169,8 @@ class PrefixBlocker:
         """`rows` with as many columns as there are now (registering adds columns)."""
         if rows.shape[1] == len(self.order):
             return rows
-        return sp.csr_matrix((rows.data, rows.indices, rows.indptr), shape=(rows.shape[0], len(self.order)))
+        shape = (rows.shape[0], len(self.order))
+        return sp.csr_matrix((rows.data, rows.indices, rows.indptr), shape=shape)
 
     def _filter(self, shared: sp.csr_matrix, q: Prefixes, c: Prefixes) -> sp.csr_matrix:
         """Keep pairs sharing enough prefix elements and of compatible lengths."""

@@ -64,8 +64,13 @@ class PoolIndex:
         """Append `texts` (they take positions len(self), len(self)+1, ...)."""
         self._extend([self.encoder.encode(t) for t in texts])
 
-    def nearest(self, queries: Sequence[str], score_cutoff: float = 0.0) -> list[tuple[int | None, float]]:
-        """Most similar indexed text for each query, as `similarity.nearest` (same switch)."""
+    def nearest(
+        self, queries: Sequence[str], score_cutoff: float = 0.0
+    ) -> list[tuple[int | None, float]]:
+        """Most similar indexed text for each query, as `similarity.nearest` (same switch).
+
+        Unknown words in the queries join the index's vocabulary (it is saved with them).
+        """
         return self._nearest([self.encoder.encode(q) for q in queries], score_cutoff)
 
     def admit(
@@ -87,38 +92,45 @@ class PoolIndex:
             self.blocker.register(codes)
         verdicts: list[tuple[int | None, float, bool]] = []
         for b0 in range(0, len(codes), BLOCK):
-            block = codes[b0 : b0 + BLOCK]
-            base = len(self)
-            prefixes = None if self.blocker is None else self.blocker.prefixes(block)
-            prior = self._nearest(block, prefixes=prefixes)
-            exact = self.blocker is None or base + len(block) <= self.exact_max_pool
-            pairs = None if exact else self.blocker.self_candidates(prefixes)
-            admitted: list[str] = []
-            position: dict[int, int] = {}  # block offset -> index position, once admitted
-            for i, code in enumerate(block):
-                j, score = prior[i]
-                if exact:
-                    k, s = best_match(code, admitted)
-                    k = None if k is None else base + k
-                else:
-                    earlier = [e for e in pairs.indices[pairs.indptr[i] : pairs.indptr[i + 1]].tolist() if e in position]
-                    k, s = best_match(code, [block[e] for e in earlier])
-                    k = None if k is None else position[earlier[k]]
-                # Strictly greater: on a tie the indexed text, which came first, stays.
-                if k is not None and s > score:
-                    j, score = k, s
-                ok = eligible[b0 + i] and score <= self.threshold
-                if ok:
-                    position[i] = base + len(admitted)
-                    admitted.append(code)
-                verdicts.append((j, score, ok))
-            self.codes.extend(admitted)
-            if self.blocker is not None:
-                self.blocker.add(admitted, prefixes.take(sorted(position)))
+            verdicts += self._admit_block(codes[b0 : b0 + BLOCK], eligible[b0 : b0 + BLOCK])
+        return verdicts
+
+    def _admit_block(
+        self, block: list[str], eligible: list[bool]
+    ) -> list[tuple[int | None, float, bool]]:
+        """`admit` for one round: the block vs the index in bulk, then in order within it."""
+        base = len(self)
+        prefixes = None if self.blocker is None else self.blocker.prefixes(block)
+        prior = self._nearest(block, prefixes=prefixes)
+        exact = self.blocker is None or base + len(block) <= self.exact_max_pool
+        pairs = None if exact else self.blocker.self_candidates(prefixes)
+        admitted: list[int] = []  # block offsets, in order
+        rank: dict[int, int] = {}  # block offset -> its index position minus base
+        verdicts = []
+        for i, code in enumerate(block):
+            if exact:
+                earlier = admitted
+            else:  # the admitted texts among those blocking pairs this one with
+                pair_ids = pairs.indices[pairs.indptr[i] : pairs.indptr[i + 1]].tolist()
+                earlier = [e for e in pair_ids if e in rank]
+            k, s = best_match(code, [block[e] for e in earlier])
+            j, score = prior[i]
+            # Strictly greater: on a tie the indexed text, which came first, stays.
+            if k is not None and s > score:
+                j, score = base + rank[earlier[k]], s
+            ok = eligible[i] and score <= self.threshold
+            if ok:
+                rank[i] = len(admitted)
+                admitted.append(i)
+            verdicts.append((j, score, ok))
+        self.codes.extend(block[i] for i in admitted)
+        if self.blocker is not None:
+            self.blocker.add([block[i] for i in admitted], prefixes.take(admitted))
         return verdicts
 
     def save(self, path: str | Path) -> None:
-        """Write `path`.json and `path`.npz (each replaced whole, never half-written)."""
+        """Write `path`.json (settings, vocabulary) and `path`.npz (arrays), each replaced
+        whole so a crash never leaves half a file."""
         path = Path(path)
         arrays = {
             "codes": np.frombuffer("".join(self.codes).encode("utf-32-le"), dtype=np.uint32),
@@ -145,7 +157,7 @@ class PoolIndex:
         with open(npz.with_suffix(".npz.tmp"), "wb") as f:
             np.savez(f, **arrays)
         os.replace(npz.with_suffix(".npz.tmp"), npz)
-        js.with_suffix(".json.tmp").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+        js.with_suffix(".json.tmp").write_text(json.dumps(meta, ensure_ascii=False), "utf-8")
         os.replace(js.with_suffix(".json.tmp"), js)
 
     @classmethod
@@ -155,38 +167,48 @@ class PoolIndex:
         threshold: float | None = None,
         exact_max_pool: int = _DEFAULTS.exact_max_pool,
     ) -> "PoolIndex":
-        """Read what `save` wrote. A different `threshold` re-cuts the prefixes (seconds)."""
+        """Read what `save` wrote. Another `threshold` than the saved one re-cuts the
+        prefixes from the saved codes (seconds, no re-tokenising)."""
         path = Path(path)
         try:
             meta = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+            if meta.get("format") != FORMAT:
+                found = meta.get("format")
+                raise GerminateError(f"{path}: dedup index format {found}, not {FORMAT}; rebuild it")
             with np.load(path.with_suffix(".npz"), allow_pickle=False) as npz:
                 arrays = {name: npz[name] for name in npz.files}
-        except (OSError, ValueError, KeyError) as exc:
-            raise GerminateError(f"cannot read the dedup index at {path}: {exc}") from None
-        if meta.get("format") != FORMAT:
-            raise GerminateError(f"{path}: dedup index format {meta.get('format')}, expected {FORMAT}; rebuild it")
-        index = cls(meta["threshold"] if threshold is None else threshold, exact_max_pool)
-        index.encoder = TokenEncoder.from_tokens(meta["vocab"])
-        joined = arrays["codes"].tobytes().decode("utf-32-le")
-        ends = arrays["code_ends"].tolist()
-        index.codes = [joined[a:b] for a, b in zip([0] + ends[:-1], ends)]
-        if len(index.codes) != meta["size"]:
-            raise GerminateError(f"{path}: dedup index is damaged (size mismatch); rebuild it")
-        if index.blocker is not None and "order" in arrays and meta["shared"] == index.blocker.shared:
-            b = index.blocker
-            b.columns = dict(zip(arrays["elements"].tolist(), range(len(arrays["elements"]))))
-            b.order = arrays["order"].tolist()
-            if index.threshold == meta["threshold"]:
-                b.rows = sp.csr_matrix(
-                    (np.ones(len(arrays["prefix_indices"]), dtype=np.int32), arrays["prefix_indices"], arrays["prefix_indptr"]),
-                    shape=(len(index.codes), len(b.order)),
-                )
-                b.need, b.lengths = arrays["need"], arrays["lengths"]
-            else:
-                b.rows, b.need, b.lengths = b.prefixes(index.codes)
-        elif index.blocker is not None:
-            index.blocker.add(index.codes)
+            index = cls(meta["threshold"] if threshold is None else threshold, exact_max_pool)
+            index.encoder = TokenEncoder.from_tokens(meta["vocab"])
+            joined = arrays["codes"].tobytes().decode("utf-32-le")
+            ends = arrays["code_ends"].tolist()
+            index.codes = [joined[a:b] for a, b in zip([0, *ends[:-1]], ends)]
+            if len(index.codes) != meta["size"]:
+                raise ValueError("size mismatch")
+            if index.blocker is not None:
+                index._restore_blocker(arrays, meta)
+        except GerminateError:
+            raise
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise GerminateError(f"cannot read the dedup index {path} ({exc}); rebuild it") from None
         return index
+
+    def _restore_blocker(self, arrays: dict[str, np.ndarray], meta: dict) -> None:
+        """The saved blocking state, or a fresh one where the saved one does not fit."""
+        b = self.blocker
+        if "order" not in arrays or meta["shared"] != b.shared:
+            b.add(self.codes)
+            return
+        b.columns = dict(zip(arrays["elements"].tolist(), range(len(arrays["elements"]))))
+        b.order = arrays["order"].tolist()
+        if self.threshold != meta["threshold"]:
+            b.rows, b.need, b.lengths = b.prefixes(self.codes)
+            return
+        ones = np.ones(len(arrays["prefix_indices"]), dtype=np.int32)
+        b.rows = sp.csr_matrix(
+            (ones, arrays["prefix_indices"], arrays["prefix_indptr"]),
+            shape=(len(self.codes), len(b.order)),
+        )
+        b.need, b.lengths = arrays["need"], arrays["lengths"]
 
     def _extend(self, codes: list[str]) -> None:
         self.codes.extend(codes)
@@ -198,4 +220,6 @@ class PoolIndex:
     ) -> list[tuple[int | None, float]]:
         if self.blocker is None or len(self) <= self.exact_max_pool:
             return nearest_exact(codes, self.codes, score_cutoff=score_cutoff)
-        return nearest_blocked(codes, self.codes, self.blocker, score_cutoff=score_cutoff, prefixes=prefixes)
+        return nearest_blocked(
+            codes, self.codes, self.blocker, score_cutoff=score_cutoff, prefixes=prefixes
+        )

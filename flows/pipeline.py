@@ -33,11 +33,16 @@ def pipeline_flow(config: PipelineConfig = PipelineConfig(), data_root: str | No
     """
     root = Path(paths.data_root(data_root))
     runtime_env.configure(root)
-    if run_id is None:
-        run = new_run(config, root)
-    else:
-        run = RunDir(root, run_id)
-    data_root, run_id = str(root), run.run_id
+    if run_id is not None:  # the CLI holds the run's lock already
+        return run_stages(config, RunDir(root, run_id))
+    run = new_run(config, root)
+    with run.lock():
+        return run_stages(config, run)
+
+
+def run_stages(config: PipelineConfig, run: RunDir) -> dict:
+    """Every stage in order; each skips itself when the run's status says it is done."""
+    data_root, run_id = str(run.data_root), run.run_id
     gen = config.generate
     generate_flow(gen, data_root, run_id)
     if not run.stage_done("curate"):

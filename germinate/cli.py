@@ -302,15 +302,22 @@ def server_start(host: str = typer.Option("127.0.0.1"), port: int = typer.Option
 class _failing:
     """Mark a run failed (resumable) when its flow raises, then let the error through."""
 
-    def __init__(self, run_dir) -> None:
+    def __init__(self, run_dir, lock: bool = True) -> None:
         self.run_dir = run_dir
+        self._lock = run_dir.lock() if lock else None
 
     def __enter__(self):
+        if self._lock:
+            self._lock.__enter__()
         return self
 
     def __exit__(self, exc_type, exc, tb):
-        if exc_type is not None:
-            self.run_dir.update_status(status="failed", error=str(exc) or exc_type.__name__)
+        try:
+            if exc_type is not None:
+                self.run_dir.update_status(status="failed", error=str(exc) or exc_type.__name__)
+        finally:
+            if self._lock:
+                self._lock.__exit__(exc_type, exc, tb)
         return False
 
 

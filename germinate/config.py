@@ -81,7 +81,7 @@ class NearDuplicateRule(Strict):
     # Up to this many earlier texts every pair is scored; past it, prefix-filter blocking
     # (filters/blocking.py) scores only pairs that could pass the threshold: the same drops,
     # but similarities recorded below the threshold become lower bounds.
-    exact_max_pool: int = Field(20_000, ge=0)
+    exact_max_pool: int = Field(10_000, ge=0)
 
 
 class DecontaminationRule(Strict):

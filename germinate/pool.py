@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from germinate.records import LedgerRow
-from germinate.store import atomic_write_jsonl, read_jsonl_rows
+from germinate.store import atomic_write_jsonl, exclusive, read_jsonl_rows
 
 
 def pool_path(data_root: Path) -> Path:
@@ -29,10 +29,11 @@ def pool_entries(data_root: Path, include_input: bool = False) -> list[tuple[str
 
 def add_run(data_root: Path, run_id: str, kept: list[LedgerRow]) -> int:
     """Append a run's kept rows unless that run is already in the pool; returns rows added."""
-    rows = load_pool(data_root)
-    if any(r["run_id"] == run_id for r in rows):
-        return 0
-    rows += [{"id": r.id, "run_id": run_id, "instruction": r.instruction, "input": r.input,
-              "output": r.output} for r in kept]
-    atomic_write_jsonl(pool_path(data_root), rows)
+    with exclusive(pool_path(data_root).with_name(".lock"), "the pool"):
+        rows = load_pool(data_root)
+        if any(r["run_id"] == run_id for r in rows):
+            return 0
+        rows += [{"id": r.id, "run_id": run_id, "instruction": r.instruction, "input": r.input,
+                  "output": r.output} for r in kept]
+        atomic_write_jsonl(pool_path(data_root), rows)
     return len(kept)

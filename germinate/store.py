@@ -62,6 +62,34 @@ def atomic_dir(path: Path) -> Iterator[Path]:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
+@contextmanager
+def exclusive(lock_path: Path, what: str) -> Iterator[None]:
+    """Hold an exclusive lock on `lock_path` or fail at once: two writers never interleave.
+
+    flock is released by the kernel when the process dies, so a killed run leaves no stale
+    lock behind for `resume` to trip over.
+    """
+    import fcntl
+
+    lock_path = Path(lock_path)
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    fh = open(lock_path, "a+")
+    try:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            holder = fh.read().strip() or "another process"
+            raise GerminateError(f"{what} is being written by {holder}; wait for it or stop it") from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"pid {os.getpid()}")
+        fh.flush()
+        yield
+    finally:
+        fh.close()
+
+
 def read_jsonl_rows(path: Path) -> list[dict[str, Any]]:
     """Rows of a JSONL file germinate wrote itself (a missing file has no rows)."""
     path = Path(path)
@@ -123,6 +151,9 @@ class RunDir:
         status = self.status
         status.setdefault("stages", {})[stage] = {"done": _now(), **info}
         atomic_write_json(self.file("status.json"), status)
+
+    def lock(self):
+        return exclusive(self.file(".lock"), f"run {self.run_id}")
 
     def stage_done(self, stage: str) -> bool:
         return stage in self.status.get("stages", {})

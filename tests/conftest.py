@@ -4,3 +4,8 @@ import os
 from pathlib import Path
 
 os.environ.setdefault("GERMINATE_CACHE", str(Path(__file__).resolve().parents[1] / ".cache"))
+
+# Prefect configures logging with dictConfig on import, which closes every existing handler.
+# Imported after absl (pulled in by rouge-score at collection), that closes a handler bound to
+# pytest's capture stream; importing Prefect first keeps the order production code sees.
+from prefect import flow as _prefect_flow  # noqa: E402,F401

@@ -94,3 +94,25 @@ def test_best_match_prefers_the_first_of_equals():
     codes = [enc.encode(t) for t in ["cook dinner", "write a song", "write a song"]]
     assert best_match(enc.encode("write a poem"), codes) == (1, pytest.approx(2 / 3))
     assert best_match(enc.encode("write a poem"), []) == (None, 0.0)
+
+
+def test_encoder_from_tokens_round_trips():
+    enc = TokenEncoder()
+    codes = [enc.encode(t) for t in ["write a poem", "하늘이 왜 파란색인지", "a poem, again"]]
+    again = TokenEncoder.from_tokens(list(enc.vocab))
+    assert again.vocab == enc.vocab
+    assert [again.encode(t) for t in ["write a poem", "하늘이 왜 파란색인지", "a poem, again"]] == codes
+
+
+def test_nearest_switches_to_blocking_past_exact_max_pool():
+    rng = random.Random(1)
+    corpus = _sentences(rng, 60)
+    queries = [c + " sea" for c in corpus[:20]] + _sentences(rng, 20)  # near copies, and others
+    exact = nearest(queries, corpus, exact_max_pool=len(corpus))
+    blocked = nearest(queries, corpus, exact_max_pool=len(corpus) - 1, threshold=0.7)
+    for e, b in zip(exact, blocked):
+        if e[1] > 0.7:
+            assert b == e  # same neighbour (lowest index of equals), same score
+        else:
+            assert b[1] <= e[1]
+    assert sum(e[1] > 0.7 for e in exact) >= 10

@@ -1,0 +1,177 @@
+"""Fork server for the kill -9 trials in test_kill9.py (run as a script, not collected).
+
+Importing Prefect, pyarrow and datasets costs ~5 s, too much to pay 60 times, so this process
+imports germinate once and forks one worker per command line `go DATA_ROOT RUN_SEED KILL_AFTER_S`.
+A worker runs two nights into DATA_ROOT with germinate's real code (bootstrap_instructions and
+add_instances with their checkpoint, curate + check_invariant, write_curated, pool.add_run,
+gate.record) and a fake teacher; the stages skip themselves when done, as `germinate resume`
+does. With KILL_AFTER_S >= 0 the worker gets SIGKILL after that many seconds. Each command is
+answered with one line: `done EXIT_CODE KILLED SECONDS`.
+
+usage: python kill9_worker.py REPO_ROOT SEEDS_JSONL SCRATCH_DIR
+"""
+import json
+import os
+import random
+import signal
+import sys
+import time
+import traceback
+from pathlib import Path
+
+REPO, SEEDS, SCRATCH = sys.argv[1], sys.argv[2], Path(sys.argv[3])
+sys.path.insert(0, REPO)
+
+from germinate import runtime_env  # noqa: E402
+
+runtime_env.configure(SCRATCH)  # Prefect home and temp files in the scratch dir, as the CLI does
+
+import datasets  # noqa: E402,F401  (imported lazily by write_curated: pay for it once, here)
+import flows.generate as fg  # noqa: E402
+from evals import gate  # noqa: E402
+from filters import check_invariant, curate  # noqa: E402
+from generators.teachers import Completion  # noqa: E402
+from germinate import pool  # noqa: E402
+from germinate.config import CurateConfig, DecontaminationRule, GenerateConfig, TeacherConfig, dump_config  # noqa: E402
+from germinate.outputs import write_curated  # noqa: E402
+from germinate.records import Candidate, load_tasks  # noqa: E402
+from germinate.store import RunDir, atomic_write_jsonl, read_jsonl_rows  # noqa: E402
+
+# The Prefect task wrapper would start an API server per process; the function it wraps is
+# what a flow run executes.
+fg.ask_teacher = getattr(fg.ask_teacher, "fn", fg.ask_teacher)
+
+VERBS = ["Write", "Explain", "Summarize", "List", "Describe", "Compare", "Rewrite", "Classify"]
+THINGS = ["a short poem", "the causes", "three benefits", "the main idea", "two examples",
+          "a polite email", "the difference", "a recipe"]
+TOPICS = ["rain", "volcanoes", "tea", "trains", "gardening", "chess", "rivers", "saving money",
+          "sleep", "bicycles", "the moon", "libraries"]
+
+
+def _rng(seed: int, salt: str) -> random.Random:
+    return random.Random(f"{seed}:{salt}")
+
+
+class FakeTeacher:
+    """Replies are a pure function of (request seed, schema): reference and resumed runs match."""
+
+    name = "fake"
+
+    def complete(self, batch, sampling, seeds, schema=None):
+        time.sleep(0.01)  # a teacher takes time: kill points fall in calls as well as in writes
+        title = (schema or {}).get("title", "")
+        return [self._one(seed, title) for seed in seeds]
+
+    def _one(self, seed: int, title: str) -> Completion:
+        r = _rng(seed, title)
+        if title == "NewTasks":
+            if r.random() < 0.1:  # cut at max_tokens mid-JSON: a parse_error candidate
+                return Completion('{"tasks": ["Write a poem ab', "length", 50, 320)
+            tasks = [f"{r.choice(VERBS)} {r.choice(THINGS)} about {r.choice(TOPICS)} for {r.choice(['kids', 'experts', 'a friend', 'tourists'])}."
+                     for _ in range(4)]
+            return Completion(json.dumps({"tasks": tasks}), "stop", 50, 60)
+        if title == "IsClassification":
+            return Completion(json.dumps({"is_classification": r.random() < 0.2}), "stop", 20, 5)
+        roll = r.random()
+        if roll < 0.08:
+            return Completion("I'm sorry, but I cannot help with that.", "stop", 40, 10)
+        if roll < 0.12:
+            return Completion('{"input": "", "output": ', "length", 40, 200)
+        words = " ".join(r.choice(TOPICS + VERBS) for _ in range(r.randint(3, 12)))
+        return Completion(json.dumps({"input": r.choice(["", "some input text " + str(seed % 97)]),
+                                      "output": f"Here is the answer: {words}."}), "stop", 40, 30)
+
+
+def configs(run_seed: int):
+    teacher = TeacherConfig(backend="openai", model="fake-teacher", base_url="http://127.0.0.1:9/v1")
+    gen = GenerateConfig(teacher=teacher, seeds=Path(SEEDS), num_instructions=40, requests_per_round=4,
+                         new_per_request=4, max_rounds=8, run_seed=run_seed)
+    cur = CurateConfig(decontamination=DecontaminationRule(eval_set=None))
+    return gen, cur
+
+
+def night(root: Path, run_id: str, run_seed: int) -> None:
+    gen, cur = configs(run_seed)
+    fg._TEACHERS[gen.teacher.model_dump_json()] = FakeTeacher()
+    run = RunDir(root, run_id)
+    if not run.file("status.json").exists():
+        run = RunDir.create(root, run_id, dump_config(gen), "pipeline")
+    seeds = load_tasks(gen.seeds)
+    with run.lock():
+        # generate_flow, without the Prefect engine
+        out = run.file("candidates.jsonl")
+        if not (run.stage_done("generate") and out.exists()):
+            cands = fg.bootstrap_instructions(run, seeds, gen)
+            cands = fg.add_instances(run, cands, seeds, gen)
+            atomic_write_jsonl(out, [c.model_dump() for c in cands])
+            run.mark_stage("generate", candidates=len(cands))
+        # curate_flow, without the Prefect engine and artifacts
+        if not run.stage_done("curate"):
+            cands = [Candidate.model_validate(r) for r in read_jsonl_rows(out)]
+            pool_rows = [p for p in pool.pool_entries(root) if not p[0].startswith(f"{run_id}-")]
+            pool_rows = [(t.id, t.instruction) for t in seeds] + pool_rows
+            rows = curate(cands, cur, pool_rows)
+            check_invariant(cands, rows)
+            summary = write_curated(run, rows, {"run seed": run_seed})
+            summary["added_to_pool"] = pool.add_run(root, run_id, [r for r in rows if r.verdict == "kept"])
+            run.mark_stage("curate", **summary)
+        # The gate as evaluate_flow applies it: decide against the registry's champion, record,
+        # then mark the stage. The score is a stand-in computed from the ledger.
+        if not run.stage_done("evaluate"):
+            stage = run.status["stages"]["curate"]
+            scores = {"rouge_l": round(stage["kept"] / max(1, stage["generated"]), 6)}
+            champ = gate.load(root)["champion"]
+            decision = gate.decide(scores, champ["scores"] if champ else None, "rouge_l", 0.0)
+            gate.record(root, {"run_id": run_id, "adapter": str(run.file("adapter")), "base_model": "fake",
+                               "scores": scores, "decision": decision}, decision["promote"])
+            run.mark_stage("evaluate", promote=decision["promote"])
+        run.update_status(status="completed")
+
+
+def work(root: Path, run_seed: int) -> None:
+    for n in (1, 2):
+        night(root, f"night-{n}", run_seed * 10 + n)
+
+
+def serve() -> None:
+    for line in sys.stdin:
+        _, root, run_seed, kill_after = line.split()
+        root, kill_after = Path(root), float(kill_after)
+        root.mkdir(parents=True, exist_ok=True)
+        started = time.perf_counter()
+        pid = os.fork()
+        if pid == 0:  # the worker
+            log = os.open(f"{root}.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+            os.dup2(log, 1)
+            os.dup2(log, 2)
+            code = 0
+            try:
+                work(root, int(run_seed))
+            except BaseException:
+                traceback.print_exc()
+                code = 1
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+        killed = False
+        if kill_after < 0:
+            _, status = os.waitpid(pid, 0)
+        else:
+            deadline = started + kill_after
+            while True:
+                done, status = os.waitpid(pid, os.WNOHANG)
+                if done:
+                    break
+                if time.perf_counter() >= deadline:
+                    os.kill(pid, signal.SIGKILL)
+                    killed = True
+                    _, status = os.waitpid(pid, 0)
+                    break
+                time.sleep(0.0005)
+        code = os.waitstatus_to_exitcode(status)
+        print(f"done {code} {int(killed)} {time.perf_counter() - started:.4f}", flush=True)
+
+
+if __name__ == "__main__":
+    print("ready", flush=True)
+    serve()

@@ -1,0 +1,199 @@
+"""kill -9 at random points, then resume: nothing accepted is lost and nothing is doubled.
+
+Each seeded trial forks a worker (`kill9_worker.py`, germinate's real generate/curate/pool/
+registry code with a deterministic fake teacher) that runs two nights into a fresh data root,
+SIGKILLs it after a random delay (once or twice), reruns it to completion and compares every
+file with an uninterrupted reference run of the same run seed.
+
+Totals are printed (`pytest -s`) and written to `<tmp>/kill9_totals.json`:
+
+    GERMINATE_FAULT_TRIALS=200 pytest tests/faults/test_kill9.py -s
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from evals import gate
+from filters import REASONS, check_invariant
+from germinate.outputs import read_ledger
+from germinate.records import Candidate
+from germinate.store import read_jsonl_rows
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+SEEDS = REPO / "seeds" / "tasks.jsonl"
+NIGHTS = ("night-1", "night-2")
+RUN_SEEDS = 4  # distinct run seeds; trials share their reference runs
+# What a temp file or directory of atomic_write_* / atomic_dir / RunDir.create looks like.
+TEMP_NAME = re.compile(r"^\..+\.(tmp|[a-z0-9_]{8})$")
+
+
+class ForkServer:
+    def __init__(self, scratch: Path) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, str(HERE / "kill9_worker.py"), str(REPO), str(SEEDS), str(scratch)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=scratch)
+        line = self.proc.stdout.readline()
+        if line.strip() != "ready":
+            self.proc.kill()
+            raise RuntimeError(f"kill9 fork server did not start: {line!r}")
+
+    def go(self, root: Path, run_seed: int, kill_after: float) -> tuple[int, bool, float]:
+        """(exit code, whether it was killed, seconds) of one worker run."""
+        self.proc.stdin.write(f"go {root} {run_seed} {kill_after:.4f}\n")
+        self.proc.stdin.flush()
+        _, code, killed, seconds = self.proc.stdout.readline().split()
+        return int(code), killed == "1", float(seconds)
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        self.proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def forkserver(tmp_path_factory):
+    server = ForkServer(tmp_path_factory.mktemp("kill9-scratch"))
+    yield server
+    server.close()
+
+
+def _ids(rows) -> list[str]:
+    return [r["id"] if isinstance(r, dict) else r.id for r in rows]
+
+
+def _dups(ids: list[str]) -> int:
+    return sum(n - 1 for n in Counter(ids).values())
+
+
+def snapshot(root: Path) -> dict:
+    """Everything a user reads back from a data root, through germinate's own readers."""
+    from datasets import load_from_disk
+
+    snap: dict = {"nights": {}}
+    for night in NIGHTS:
+        run = root / "runs" / night
+        status = json.loads((run / "status.json").read_text(encoding="utf-8"))
+        candidates = [Candidate.model_validate(r) for r in read_jsonl_rows(run / "candidates.jsonl")]
+        ledger = read_ledger(run / "ledger.parquet")
+        kept = [r for r in ledger if r.verdict == "kept"]
+        snap["nights"][night] = {
+            "status": status,
+            "candidates": candidates,
+            "ledger": ledger,
+            "kept": {r.id: (r.instruction, r.input, r.output) for r in kept},
+            "kept_ids": _ids(kept),
+            "data_ids": _ids(read_jsonl_rows(run / "data.jsonl")),
+            "alpaca": json.loads((run / "alpaca.json").read_text(encoding="utf-8")),
+            "dataset_ids": list(load_from_disk(str(run / "dataset"))["id"]),
+        }
+    snap["pool"] = read_jsonl_rows(root / "pool" / "pool.jsonl")
+    snap["registry_raw"] = json.loads((root / "registry.json").read_text(encoding="utf-8"))
+    snap["registry"] = gate.load(root)
+    snap["temp_leftovers"] = [str(p.relative_to(root)) for p in root.rglob(".*") if TEMP_NAME.match(p.name)]
+    return snap
+
+
+def compare(ref: dict, got: dict) -> dict:
+    """Rows checked, lost and duplicated, and a list of every other disagreement."""
+    out = {"rows_checked": 0, "lost": 0, "duplicated": 0, "problems": [], "promoted_flag_differs": 0}
+    problems = out["problems"]
+    for night in NIGHTS:
+        r, g = ref["nights"][night], got["nights"][night]
+        cand_ids, ledger_ids = _ids(g["candidates"]), _ids(g["ledger"])
+        out["rows_checked"] += len(cand_ids) + len(ledger_ids)
+        out["duplicated"] += _dups(cand_ids) + _dups(ledger_ids) + _dups(g["data_ids"])
+        out["lost"] += len(set(r["kept"]) - set(g["kept"]))
+        if cand_ids != _ids(r["candidates"]):
+            problems.append(f"{night}: candidates differ from the reference run")
+        if set(g["kept"]) - set(r["kept"]):
+            problems.append(f"{night}: kept rows the reference run dropped: {sorted(set(g['kept']) - set(r['kept']))[:5]}")
+        if any(g["kept"][k] != r["kept"][k] for k in set(g["kept"]) & set(r["kept"])):
+            problems.append(f"{night}: kept rows' text differs from the reference run")
+        try:
+            check_invariant(g["candidates"], g["ledger"])
+        except ValueError as exc:
+            problems.append(f"{night}: ledger invariant: {exc}")
+        unknown = {x for row in g["ledger"] for x in row.reasons} - set(REASONS)
+        if unknown:
+            problems.append(f"{night}: unknown drop reasons {sorted(unknown)}")
+        if not (g["data_ids"] == g["dataset_ids"] == g["kept_ids"]) or len(g["alpaca"]) != len(g["kept_ids"]):
+            problems.append(f"{night}: data.jsonl / dataset / alpaca.json disagree with the ledger's kept rows")
+        stages = g["status"].get("stages", {})
+        if g["status"].get("status") != "completed" or not {"generate", "curate", "evaluate"} <= set(stages):
+            problems.append(f"{night}: status {g['status'].get('status')} with stages {sorted(stages)}")
+        elif stages["curate"]["kept"] != len(g["kept_ids"]):
+            problems.append(f"{night}: status says {stages['curate']['kept']} kept, ledger has {len(g['kept_ids'])}")
+    pool_ids = _ids(got["pool"])
+    out["rows_checked"] += len(pool_ids)
+    out["duplicated"] += _dups(pool_ids)
+    out["lost"] += len(set(_ids(ref["pool"])) - set(pool_ids))
+    if got["pool"] != ref["pool"]:
+        problems.append("pool.jsonl differs from the reference run")
+    history = got["registry"]["history"]
+    out["duplicated"] += _dups([h["run_id"] for h in history])
+    if [(h["run_id"], h["scores"]) for h in history] != [(h["run_id"], h["scores"]) for h in ref["registry"]["history"]]:
+        problems.append(f"registry history {[h['run_id'] for h in history]} differs from the reference run")
+    champ, ref_champ = got["registry"]["champion"], ref["registry"]["champion"]
+    if (champ or {}).get("run_id") != (ref_champ or {}).get("run_id"):
+        problems.append(f"registry champion {champ and champ['run_id']} != reference {ref_champ and ref_champ['run_id']}")
+    # Informational: see test_resume_gate.py for why this can differ after a kill.
+    out["promoted_flag_differs"] = sum(a["promoted"] != b["promoted"]
+                                       for a, b in zip(history, ref["registry"]["history"]))
+    return out
+
+
+def test_kill9_then_resume_loses_and_duplicates_nothing(forkserver, tmp_path, trials):
+    refs: dict[int, tuple[dict, float]] = {}
+    totals = Counter(trials=0, kills=0, finished_before_kill=0, rows_checked=0, lost=0, duplicated=0,
+                     crashes=0, temp_leftovers=0, promoted_flag_differs=0)
+    failures: list[str] = []
+    for trial in range(trials):
+        rng = random.Random(f"kill9:{trial}")
+        run_seed = trial % RUN_SEEDS
+        if run_seed not in refs:
+            ref_root = tmp_path / f"reference-{run_seed}"
+            code, _, seconds = forkserver.go(ref_root, run_seed, -1)
+            assert code == 0, Path(f"{ref_root}.log").read_text()
+            refs[run_seed] = (snapshot(ref_root), seconds)
+        ref, ref_seconds = refs[run_seed]
+        root = tmp_path / f"trial-{trial:03d}"
+        totals["trials"] += 1
+        for _ in range(rng.choice((1, 1, 2))):  # sometimes the resumed run is killed too
+            code, killed, _ = forkserver.go(root, run_seed, rng.uniform(0.0, ref_seconds))
+            totals["kills"] += killed
+            totals["finished_before_kill"] += not killed
+            if not killed and code != 0:
+                totals["crashes"] += 1
+                failures.append(f"trial {trial}: interrupted run exited {code}")
+        code, _, _ = forkserver.go(root, run_seed, -1)  # resume to completion
+        if code != 0:
+            totals["crashes"] += 1
+            log = Path(f"{root}.log").read_text(errors="replace").strip().splitlines()
+            failures.append(f"trial {trial}: resume exited {code}: {log[-1] if log else ''}")
+            continue
+        try:
+            got = snapshot(root)
+        except Exception as exc:  # any reader failing on the resumed data root is a crash
+            totals["crashes"] += 1
+            failures.append(f"trial {trial}: reading the resumed run failed: {type(exc).__name__}: {exc}")
+            continue
+        result = compare(ref, got)
+        for key in ("rows_checked", "lost", "duplicated", "promoted_flag_differs"):
+            totals[key] += result[key]
+        totals["temp_leftovers"] += len(got["temp_leftovers"])
+        failures += [f"trial {trial}: {p}" for p in result["problems"]]
+
+    report = dict(totals, failures=failures)
+    (tmp_path / "kill9_totals.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
+    print(f"\nkill9 totals: {json.dumps(dict(totals))}\nkill9 totals file: {tmp_path / 'kill9_totals.json'}")
+    assert totals["lost"] == 0 and totals["duplicated"] == 0, report
+    assert totals["crashes"] == 0 and not failures, report
