@@ -216,16 +216,56 @@ def curate(run: Optional[str] = typer.Argument(None, help="A run id or directory
 
 
 @app.command()
-def inspect(run: str = typer.Argument(..., help="A run id or directory"),
+def inspect(run: Optional[str] = typer.Argument(None, help="A run id or directory"),
             reason: Optional[str] = typer.Option(None, help="Only drops with this reason"),
             limit: int = typer.Option(5, help="Samples to show per reason"),
+            diff: Optional[list[str]] = typer.Option(None, "--diff", help="--diff RUN_A --diff RUN_B"),
+            export: Optional[Path] = typer.Option(None, "--export", help="Write RUN's dropped rows to this JSONL"),
             data_root: Optional[Path] = RootOpt) -> None:
     """Counts and samples per reason; --reason near_duplicate shows neighbours and scores."""
-    from germinate.report import inspect_run
+    from germinate.report import diff_runs, export_dropped, inspect_run
     from germinate.store import RunDir
 
     root = resolve_root(data_root)
-    inspect_run(out, RunDir.open(root, run), reason, limit)
+    if diff:
+        if len(diff) != 2 or run is not None:
+            raise GerminateError("--diff takes exactly two runs: --diff RUN_A --diff RUN_B")
+        diff_runs(out, RunDir.open(root, diff[0]), RunDir.open(root, diff[1]))
+        return
+    if run is None:
+        raise GerminateError("give a RUN to inspect (or --diff RUN_A --diff RUN_B)")
+    run_dir = RunDir.open(root, run)
+    if export is not None:
+        if not run_dir.file("ledger.parquet").exists():
+            raise GerminateError(f"run {run_dir.run_id} has no ledger yet (curate it first)")
+        out.print(f"{export_dropped(run_dir, export)} dropped rows written to {export}")
+        return
+    inspect_run(out, run_dir, reason, limit)
+
+
+@app.command()
+def refilter(run: str = typer.Argument(..., help="A curated run id or directory"),
+             set_: list[str] = typer.Option([], "--set", help="A curate setting, e.g. near_duplicate.threshold=0.8"),
+             data_root: Optional[Path] = RootOpt) -> None:
+    """Re-apply the filters to a run's stored candidates with other settings; no teacher call."""
+    from germinate.report import print_summary
+    from germinate.store import RunDir
+    from germinate.whatif import refilter as refilter_run
+
+    root = resolve_root(data_root)
+    run_dir = RunDir.open(root, run)
+    if not run_dir.file("candidates.jsonl").exists():
+        raise GerminateError(f"run {run_dir.run_id} has no candidates.jsonl")
+    new, _ = refilter_run(run_dir, [parse_override(s) for s in set_])
+    print_summary(out, new)
+
+
+@app.command()
+def runs(data_root: Optional[Path] = RootOpt) -> None:
+    """List runs: date, kind, status, counts, score, promotion."""
+    from germinate.report import list_runs
+
+    list_runs(out, resolve_root(data_root))
 
 
 @model_app.command("prepare")

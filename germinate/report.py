@@ -107,3 +107,56 @@ def print_eval(console: Console, result: dict) -> None:
         d = result["decision"]
         verdict = "[green]PROMOTED[/green]" if d["promote"] else "[yellow]not promoted[/yellow]"
         console.print(f"{verdict}: {d['reason']}")
+
+
+def diff_runs(console: Console, a: RunDir, b: RunDir) -> None:
+    """Counts and drop reasons of two runs side by side."""
+    stages = [r.status.get("stages", {}).get("curate") for r in (a, b)]
+    for run, stage in zip((a, b), stages):
+        if not stage:
+            raise GerminateError(f"run {run.run_id} has not been curated yet")
+    table = Table(title=f"{a.run_id} vs {b.run_id}")
+    table.add_column("")
+    table.add_column(a.run_id, justify="right")
+    table.add_column(b.run_id, justify="right")
+    table.add_column("delta", justify="right")
+    keys = ["generated", "kept", "dropped"]
+    reasons = list(dict.fromkeys([*stages[0]["drops_by_reason"], *stages[1]["drops_by_reason"]]))
+    for key in keys + reasons:
+        x, y = [s.get(key, s["drops_by_reason"].get(key, 0)) for s in stages]
+        table.add_row(key if key in keys else f"  {key}", str(x), str(y), f"{y - x:+d}")
+    console.print(table)
+
+
+def export_dropped(run: RunDir, path) -> int:
+    """Write the dropped rows (with reasons, score, neighbour) to a JSONL file."""
+    from germinate.store import atomic_write_jsonl
+
+    rows = [r.model_dump() for r in read_ledger(run.file("ledger.parquet")) if r.verdict == "dropped"]
+    atomic_write_jsonl(path, rows)
+    return len(rows)
+
+
+def list_runs(console: Console, data_root) -> None:
+    """Every run: date, kind, status, counts, the candidate's primary score, promotion."""
+    import json
+    from pathlib import Path
+
+    runs_dir = Path(data_root) / "runs"
+    dirs = sorted((p for p in runs_dir.iterdir() if (p / "status.json").exists()), key=lambda p: p.name) \
+        if runs_dir.exists() else []
+    table = Table(title=f"runs in {runs_dir}")
+    for col in ("run", "created", "kind", "status", "generated", "kept", "score", "promoted"):
+        table.add_column(col, justify="right" if col in ("generated", "kept", "score") else "left")
+    for d in dirs:
+        status = json.loads((d / "status.json").read_text(encoding="utf-8"))
+        cur = status.get("stages", {}).get("curate", {})
+        score, promoted = "", ""
+        if (d / "eval.json").exists():
+            ev = json.loads((d / "eval.json").read_text(encoding="utf-8"))
+            value = ev["scores"].get("candidate", {}).get(ev.get("primary_metric", "rouge_l"))
+            score = f"{ev.get('primary_metric')}={_fmt(value)}"
+            promoted = "yes" if ev.get("decision", {}).get("promote") else "no"
+        table.add_row(d.name, status.get("created", ""), status.get("kind", ""), status.get("status", ""),
+                      str(cur.get("generated", "")), str(cur.get("kept", "")), score, promoted)
+    console.print(table if dirs else f"no runs in {runs_dir}")
