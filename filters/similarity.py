@@ -194,7 +194,8 @@ def nearest_blocked(
     """
     if prefixes is None:
         prefixes = blocker.prefixes(q_codes)
-    corpus = np.asarray(c_codes, dtype=object)  # for fast gathers of candidate texts
+    corpus = np.empty(len(c_codes), dtype=object)  # for fast gathers of candidate texts
+    corpus[:] = c_codes
     found: list[tuple[int | None, float]] = []
     for q0 in range(0, len(q_codes), chunk):
         pairs = blocker.candidates(prefixes.take(slice(q0, q0 + chunk)))

@@ -14,7 +14,6 @@ the caller validates the result anyway.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -188,7 +187,3 @@ def make_teacher(cfg: TeacherConfig) -> Teacher:
     if cfg.backend == "vllm":
         return VLLMTeacher(cfg, model_path)
     return TransformersTeacher(cfg, model_path)
-
-
-def schema_json(schema: dict) -> str:
-    return json.dumps(schema, sort_keys=True)

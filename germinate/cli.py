@@ -15,7 +15,7 @@ except ImportError:  # pragma: no cover - older typer uses click itself
 from rich.console import Console
 
 from germinate import runtime_env
-from germinate.config import GenerateConfig, PipelineConfig, load_config, parse_override
+from germinate.config import PipelineConfig, load_config, parse_override
 from germinate.errors import GerminateError
 from germinate.paths import data_root as resolve_root
 
@@ -215,130 +215,6 @@ def curate(run: Optional[str] = typer.Argument(None, help="A run id or directory
     print_summary(out, run_dir)
 
 
-@app.command()
-def inspect(run: Optional[str] = typer.Argument(None, help="A run id or directory"),
-            reason: Optional[str] = typer.Option(None, help="Only drops with this reason"),
-            limit: int = typer.Option(5, help="Samples to show per reason"),
-            diff: Optional[list[str]] = typer.Option(None, "--diff", help="--diff RUN_A --diff RUN_B"),
-            export: Optional[Path] = typer.Option(None, "--export", help="Write RUN's dropped rows to this JSONL"),
-            data_root: Optional[Path] = RootOpt) -> None:
-    """Counts and samples per reason; --reason near_duplicate shows neighbours and scores."""
-    from germinate.report import diff_runs, export_dropped, inspect_run
-    from germinate.store import RunDir
-
-    root = resolve_root(data_root)
-    if diff:
-        if len(diff) != 2 or run is not None:
-            raise GerminateError("--diff takes exactly two runs: --diff RUN_A --diff RUN_B")
-        diff_runs(out, RunDir.open(root, diff[0]), RunDir.open(root, diff[1]))
-        return
-    if run is None:
-        raise GerminateError("give a RUN to inspect (or --diff RUN_A --diff RUN_B)")
-    run_dir = RunDir.open(root, run)
-    if export is not None:
-        if not run_dir.file("ledger.parquet").exists():
-            raise GerminateError(f"run {run_dir.run_id} has no ledger yet (curate it first)")
-        out.print(f"{export_dropped(run_dir, export)} dropped rows written to {export}")
-        return
-    inspect_run(out, run_dir, reason, limit)
-
-
-@app.command()
-def refilter(run: str = typer.Argument(..., help="A curated run id or directory"),
-             set_: list[str] = typer.Option([], "--set", help="A curate setting, e.g. near_duplicate.threshold=0.8"),
-             data_root: Optional[Path] = RootOpt) -> None:
-    """Re-apply the filters to a run's stored candidates with other settings; no teacher call."""
-    from germinate.report import print_summary
-    from germinate.store import RunDir
-    from germinate.whatif import refilter as refilter_run
-
-    root = resolve_root(data_root)
-    run_dir = RunDir.open(root, run)
-    if not run_dir.file("candidates.jsonl").exists():
-        raise GerminateError(f"run {run_dir.run_id} has no candidates.jsonl")
-    new, _ = refilter_run(run_dir, [parse_override(s) for s in set_])
-    print_summary(out, new)
-
-
-@app.command()
-def runs(data_root: Optional[Path] = RootOpt) -> None:
-    """List runs: date, kind, status, counts, score, promotion."""
-    from germinate.report import list_runs
-
-    list_runs(out, resolve_root(data_root))
-
-
-@model_app.command("prepare")
-def model_prepare(which: str = typer.Argument("all", help="teacher | student | all")) -> None:
-    """Convert the embedded model(s) from GGUF to HF safetensors in the cache (done lazily too)."""
-    from germinate.models import EMBEDDED, prepare
-
-    _start(None)
-    keys = {"teacher": ["smollm2-135m-instruct"], "student": ["gemma-3-270m"], "all": list(EMBEDDED)}.get(which)
-    if keys is None:
-        raise GerminateError(f"unknown model set '{which}' (teacher | student | all)")
-    for key in keys:
-        out.print(f"{key}: {prepare(key)}")
-
-
-@teacher_app.command("serve")
-def teacher_serve(config: Optional[Path] = ConfigOpt, set_: list[str] = SetOpt,
-                  host: str = typer.Option("127.0.0.1", help="Bind address (loopback by default)"),
-                  port: int = typer.Option(8000)) -> None:
-    """Start vLLM's OpenAI-compatible server for the configured teacher; Ctrl-C stops it."""
-    import time
-
-    from generators.serve import vllm_server
-
-    _start(None)
-    cfg = _config(config, set_)
-    with vllm_server(cfg.generate.teacher, host=host, port=port) as url:
-        out.print(f"teacher serving {cfg.generate.teacher.model} at {url}")
-        out.print(f"use it with: --set generate.teacher.backend=openai --set generate.teacher.base_url={url}")
-        while True:
-            time.sleep(3600)
-
-
-@app.command()
-def schedule(config: Optional[Path] = ConfigOpt, data_root: Optional[Path] = RootOpt, set_: list[str] = SetOpt,
-             cron: Optional[str] = typer.Option(None, help="Cron expression (default from config: 0 2 * * *)"),
-             timezone: Optional[str] = typer.Option(None, help="IANA time zone, e.g. Asia/Seoul")) -> None:
-    """Serve the nightly `pipeline` deployment on its cron schedule (Ctrl-C stops)."""
-    from germinate.schedule import serve_nightly
-
-    root = _start(data_root)
-    extra = [("schedule.cron", cron)] if cron else []
-    extra += [("schedule.timezone", timezone)] if timezone else []
-    cfg = _config(config, set_, extra)
-    _preflight(cfg)
-    out.print(f"serving pipeline/nightly: '{cfg.schedule.cron}' in {cfg.schedule.timezone}, data root {root}")
-    serve_nightly(cfg, root)
-
-
-server_app = typer.Typer(no_args_is_help=True, help="A local Prefect server.")
-app.add_typer(server_app, name="server")
-
-
-@server_app.command("start")
-def server_start(host: str = typer.Option("127.0.0.1"), port: int = typer.Option(4200),
-                 data_root: Optional[Path] = RootOpt) -> None:
-    """Start a Prefect API server (SQLite in the data root; Postgres via env) until Ctrl-C."""
-    import time
-
-    from generators.serve import stop
-    from germinate.schedule import api_url, database_note, start_server
-
-    _start(data_root)
-    proc = start_server(host, port)
-    try:
-        out.print(f"Prefect API at {api_url(host, port)} ({database_note()})")
-        out.print(f"point germinate at it: export PREFECT_API_URL={api_url(host, port)}")
-        while proc.poll() is None:
-            time.sleep(1)
-    finally:
-        stop(proc)
-
-
 class _failing:
     """Mark a run failed (resumable) when its flow raises, then let the error through."""
 
@@ -362,6 +238,8 @@ class _failing:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import germinate.cli_ops  # noqa: F401  (registers the operations commands on `app`)
+
     command = typer.main.get_command(app)
     try:
         command.main(args=argv if argv is not None else sys.argv[1:], prog_name="germinate",

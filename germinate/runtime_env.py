@@ -38,6 +38,8 @@ def configure(data_root: Path) -> None:
         "PREFECT_MEMO_STORE_PATH": str(prefect_home / "memo_store.toml"),
         "PREFECT_LOGGING_SETTINGS_PATH": str(prefect_home / "logging.yml"),
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        # The temporary server needs more than the default 20 s on a busy 2-core machine.
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
         "PREFECT_UI_ENABLED": "false",
         "PREFECT_LOGGING_LEVEL": "WARNING",
         "VLLM_LOGGING_LEVEL": "WARNING",

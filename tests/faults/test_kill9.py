@@ -55,7 +55,7 @@ class ForkServer:
         return int(code), killed == "1", float(seconds)
 
     def close(self) -> None:
-        self.proc.stdin.close()
+        self.proc.kill()  # idle between commands: nothing of its own to lose
         self.proc.wait(timeout=30)
 
 

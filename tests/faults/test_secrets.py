@@ -8,71 +8,39 @@ openai-backend `germinate run` must not write it to any file under the data root
 from __future__ import annotations
 
 import inspect
-import json
-import os
 import re
-import subprocess
 import sys
 import types
 from pathlib import Path
-
-import pytest
 
 from germinate.config import TeacherConfig
 
 REPO = Path(__file__).resolve().parents[2]
 SOURCE_DIRS = ("germinate", "generators", "filters", "flows", "tuning", "evals")
-ALPACA = [
-    {"instruction": "Name three rivers in Asia.", "input": "", "output": "The Ganges, the Mekong and the Yangtze."},
-    {"instruction": "Write a haiku about rain on a tin roof.", "input": "",
-     "output": "Drops drum on the tin, a soft and steady rhythm, night hums back to sleep."},
-    {"instruction": "Translate the sentence into Korean.", "input": "Good morning, everyone.",
-     "output": "여러분, 좋은 아침입니다."},
-]
 
 
-def germinate(args: list[str], env: dict[str, str], cwd: Path, timeout: int) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "germinate.cli", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=timeout)
+# Both CLI runs are started in the background by conftest.py when collection finishes.
+
+def test_curate_via_cli_never_writes_or_prints_the_key(background_cli, find_secret):
+    run, key = background_cli.runs["curate"], background_cli.key
+    code, out, err = run.wait(timeout=300)
+    assert code == 0, err[-2000:]
+    assert list((run.root / "runs").glob("curate-*/ledger.parquet")), "curate wrote no ledger"
+    assert (run.root / ".prefect").is_dir()  # Prefect's own files are searched too
+    assert key not in out and key not in err
+    assert find_secret(run.root, key) == []
+    assert find_secret(run.root, key[-12:]) == []  # not even a tail of it
 
 
-@pytest.fixture
-def cli_env(planted_key, tmp_path):
-    """The test process's environment with the key also in the default variable, and
-    nothing that points Prefect at an existing server or home."""
-    name, key = planted_key
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-    env.update({TeacherConfig().api_key_env: key, name: key, "PYTHONPATH": str(REPO), "COLUMNS": "120"})
-    env.pop("GERMINATE_HOME", None)
-    return env
-
-
-def test_curate_via_cli_never_writes_or_prints_the_key(cli_env, planted_key, tmp_path, find_secret):
-    _, key = planted_key
-    data = tmp_path / "in.jsonl"
-    data.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in ALPACA), encoding="utf-8")
-    root = tmp_path / "root"
-    done = germinate(["curate", "--input", str(data), "--data-root", str(root)], cli_env, tmp_path, timeout=240)
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert list((root / "runs").glob("curate-*/ledger.parquet")), "curate wrote no ledger"
-    assert key not in done.stdout and key not in done.stderr
-    assert find_secret(root, key) == []
-    assert find_secret(root, key[-12:]) == []  # not even a tail of it
-
-
-def test_failing_openai_run_never_writes_or_prints_the_key(cli_env, planted_key, tmp_path, dead_port, find_secret):
-    name, key = planted_key
-    root = tmp_path / "root"
-    url = f"http://127.0.0.1:{dead_port}/v1"
-    done = germinate(["run", "--data-root", str(root), "--set", "generate.teacher.backend=openai",
-                      "--set", f"generate.teacher.base_url={url}", "--set", f"generate.teacher.api_key_env={name}"],
-                     cli_env, tmp_path, timeout=120)
-    assert done.returncode == 2, done.stderr[-2000:]
-    assert done.stderr.startswith("germinate: error:") and done.stderr.count("\n") == 1, done.stderr
-    assert url in done.stderr
-    assert key not in done.stdout and key not in done.stderr
-    assert not (root / "runs").exists()  # it failed before creating a run
-    assert find_secret(root, key) == [] if root.exists() else True
+def test_failing_openai_run_never_writes_or_prints_the_key(background_cli, find_secret):
+    run, key = background_cli.runs["failing_run"], background_cli.key
+    code, out, err = run.wait(timeout=120)
+    assert code == 2, err[-2000:]
+    assert err.startswith("germinate: error:") and err.count("\n") == 1, err
+    assert run.url in err
+    assert key not in out and key not in err
+    assert not (run.root / "runs").exists()  # it failed before creating a run
+    assert find_secret(run.root, key) == []
 
 
 def test_teacher_server_binds_to_loopback_by_default(monkeypatch):

@@ -12,6 +12,7 @@ import json
 import socket
 import threading
 import time
+import types
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -71,6 +72,14 @@ class Endpoint:
         self.release.set()
         self.server.shutdown()
         self.server.server_close()
+
+
+@pytest.fixture(autouse=True)
+def shortest_backoff(monkeypatch):
+    """Backoff jitter at its low end (0.25 s, 0.5 s, ...): the same attempts, less waiting."""
+    import generators.openai_client as client
+
+    monkeypatch.setattr(client, "random", types.SimpleNamespace(random=lambda: 0.0))
 
 
 @pytest.fixture
@@ -296,3 +305,22 @@ def test_error_body_echoing_the_key_is_redacted(endpoint, planted_key):
     with pytest.raises(GerminateError) as err:
         OpenAITeacher(teacher_cfg(ep.url, env)).complete([MESSAGES], SAMPLING, [1])
     assert_clean_error(err.value, ep.url, key)
+
+
+@pytest.mark.xfail(strict=True, reason="a lone surrogate escape (\\ud83d) in the teacher's JSON reaches "
+                                       "Completion.text and the candidates; atomic_write_json then raises "
+                                       "UnicodeEncodeError, so generation dies (again on every resume)")
+def test_lone_surrogate_in_a_reply_does_not_crash_the_checkpoint(endpoint, planted_key, tmp_path):
+    from germinate.store import atomic_write_json
+
+    env, _ = planted_key
+    # json.dumps writes the lone surrogate as the escape "\ud83d", as a server may.
+    ep = endpoint(lambda h, n: ok(h, "1. Tell a joke about tea \ud83d.\n2. Describe a quiet harbour at dawn."))
+    cfg = GenerateConfig(teacher=teacher_cfg(ep.url, env), seed_per_prompt=1, machine_per_prompt=0)
+    seeds = [SeedTask(id="s0", instruction="Name a river.", instances=[Instance(output="Nile")])]
+    requests = si.instruction_requests(seeds, [], cfg, start=0, count=1)
+    replies = OpenAITeacher(cfg.teacher).complete([r.messages for r in requests], SAMPLING, [r.seed for r in requests])
+    candidates = si.instruction_candidates("run", requests, replies)
+    # what bootstrap_instructions checkpoints after every round
+    atomic_write_json(tmp_path / "checkpoint.json", {"next_index": 1, "candidates": [c.model_dump() for c in candidates],
+                                                     "requests": si.request_log(requests, replies)})
