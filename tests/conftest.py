@@ -1,9 +1,16 @@
-"""Shared test setup: the model cache lives in the repository (as `make` sets it)."""
+"""Shared test setup: the model cache lives in the repository (as `make` sets it), and the
+process environment is germinate's, set before Prefect is imported (Prefect reads its
+settings once, at import)."""
 
 import os
+import tempfile
 from pathlib import Path
 
 os.environ.setdefault("GERMINATE_CACHE", str(Path(__file__).resolve().parents[1] / ".cache"))
+
+from germinate import runtime_env  # noqa: E402
+
+runtime_env.configure(Path(tempfile.mkdtemp(prefix="germinate-tests-")))
 
 # Prefect configures logging with dictConfig on import, which closes every existing handler.
 # Imported after absl (pulled in by rouge-score at collection), that closes a handler bound to
