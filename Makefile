@@ -8,7 +8,7 @@ export GERMINATE_CACHE ?= $(CURDIR)/.cache
 EXTRA := $(shell command -v nvidia-smi >/dev/null 2>&1 && echo gpu || echo cpu)
 STAMP := $(VENV)/.installed-$(EXTRA)
 
-.PHONY: run test test-fast setup models clean browser
+.PHONY: run test test-fast setup models clean browser soak
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -42,6 +42,13 @@ test: $(STAMP) browser
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow" $(PYTEST_ARGS)
+
+# Fault injection and fuzzing, longer: make soak SOAK_EXAMPLES=5000 SOAK_TRIALS=500
+SOAK_EXAMPLES ?= 2000
+SOAK_TRIALS ?= 200
+soak: $(STAMP)
+	GERMINATE_FUZZ_EXAMPLES=$(SOAK_EXAMPLES) GERMINATE_FAULT_TRIALS=$(SOAK_TRIALS) \
+	  $(BIN)/python -m pytest -q -s tests/faults tests/fuzz $(PYTEST_ARGS)
 
 clean:
 	rm -rf germinate-data

@@ -164,7 +164,16 @@ def degenerate_repetition(c: Candidate, cfg: CurateConfig) -> str | None:
             return "degenerate_repetition"
     if _CHAR_RUN.search(c.output):
         return "degenerate_repetition"
+    # Loops without spaces ("hahahaha...", "ㅎㅋㅎㅋ..."): a 2-10 character unit 10+ times in a
+    # row, unless the unit is only separator characters (markdown rules like "-=-=-=").
+    for m in _UNIT_RUN.finditer(c.output):
+        if m.group(1).strip(SEPARATORS):
+            return "degenerate_repetition"
     return None
+
+
+SEPARATORS = " \t\n-=_*#~."
+_UNIT_RUN = re.compile(r"(\S{2,10}?)\1{9,}")
 
 
 # The checks, in the order their reasons are listed in the ledger.

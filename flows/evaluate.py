@@ -77,7 +77,11 @@ def evaluate_flow(config: EvalConfig, student: str, teacher: TeacherConfig, data
     items = eval_items(config.eval_set)
     base_path = resolve_model(student)
     registry = gate.load(Path(data_root))
+    recorded = next((h for h in registry.get("history", []) if run_id and h.get("run_id") == run_id), None)
     champ = registry.get("champion")
+    if recorded and champ and champ.get("run_id") == run_id:
+        # A resumed run that was already recorded (and promoted) must not face itself.
+        champ = None
     champion_adapter = champ["adapter"] if champ and Path(champ["adapter"]).exists() else None
     note = None
     if champion_adapter:
@@ -113,8 +117,11 @@ def evaluate_flow(config: EvalConfig, student: str, teacher: TeacherConfig, data
         champion_scores = scores.get("champion")
         decision = gate.decide(scores["candidate"], champion_scores, config.primary_metric, config.margin,
                                higher_is_better=config.primary_metric not in LOWER_IS_BETTER)
+        if recorded and record:
+            # Killed after the registry was written: keep the decision it recorded.
+            decision = recorded["decision"]
         result["decision"] = decision
-        if record and run_id:
+        if record and run_id and not recorded:
             gate.record(Path(data_root), {
                 "run_id": run_id, "adapter": str(candidate), "base_model": student,
                 "scores": scores["candidate"], "decision": decision,

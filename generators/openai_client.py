@@ -16,6 +16,7 @@ import httpx
 
 from germinate.config import Sampling, TeacherConfig
 from germinate.errors import GerminateError
+from germinate.records import clean_text
 from generators.teachers import Completion, Messages
 
 RETRYABLE_STATUS = {408, 409, 429, 500, 502, 503, 504}
@@ -97,16 +98,19 @@ class OpenAITeacher:
                 last = f"HTTP {resp.status_code}"
                 continue
             if resp.status_code >= 400:
+                body = _short(resp.text)
+                key = os.environ.get(self.cfg.api_key_env, "")
+                if key:  # a server may echo the Authorization header back
+                    body = body.replace(key, "***")
                 raise GerminateError(
-                    f"teacher at {self.base_url} rejected a request: HTTP {resp.status_code} "
-                    f"{_short(resp.text)}"
+                    f"teacher at {self.base_url} rejected a request: HTTP {resp.status_code} {body}"
                 )
             try:
                 data = resp.json()
                 choice = data["choices"][0]
                 usage = data.get("usage") or {}
                 return Completion(
-                    text=choice["message"].get("content") or "",
+                    text=clean_text(choice["message"].get("content") or ""),
                     finish_reason=choice.get("finish_reason"),
                     prompt_tokens=int(usage.get("prompt_tokens", 0)),
                     completion_tokens=int(usage.get("completion_tokens", 0)),

@@ -60,7 +60,8 @@ def instance_schema(output_first: bool) -> dict[str, Any]:
 
 
 _FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.S)
-_NUMBERED = re.compile(r"^\s*(?:\d{1,3}[.)]|[-*•])\s+(.+?)\s*$", re.S)
+# Greedy `.*\S` then `\s*$`: linear; a lazy `.+?` before `\s*$` backtracks quadratically.
+_NUMBERED = re.compile(r"^\s*(?:\d{1,3}[.)]|[-*•])\s+(.*\S)\s*$", re.S)
 
 
 def extract_json(text: str) -> Any | None:
@@ -73,7 +74,8 @@ def extract_json(text: str) -> Any | None:
     for cand in candidates:
         try:
             return json.loads(cand)
-        except (json.JSONDecodeError, RecursionError):
+        # ValueError covers JSONDecodeError and Python's limit on huge integer literals.
+        except (ValueError, RecursionError):
             continue
     return None
 
@@ -124,7 +126,20 @@ def parse_is_classification(text: str) -> tuple[bool | None, str | None]:
     return None, "no yes/no answer"
 
 
-_LABELLED = re.compile(r"(?is)\binput\s*:\s*(.*?)\s*\boutput\s*:\s*(.*)")
+_INPUT_LABEL = re.compile(r"(?i)\binput\s*:")
+_OUTPUT_LABEL = re.compile(r"(?i)\boutput\s*:")
+
+
+def _labelled(text: str) -> tuple[str, str] | None:
+    """`Input: ... Output: ...` by two linear searches (one regex with a lazy group between
+    the labels backtracks quadratically on repeated labels)."""
+    first = _INPUT_LABEL.search(text)
+    if not first:
+        return None
+    second = _OUTPUT_LABEL.search(text, first.end())
+    if not second:
+        return None
+    return text[first.end() : second.start()].strip(), text[second.end() :].strip()
 
 
 def parse_instance(text: str, finish_reason: str | None = None) -> tuple[InstanceReply | None, str | None]:
@@ -147,7 +162,7 @@ def parse_instance(text: str, finish_reason: str | None = None) -> tuple[Instanc
     else:
         error = "no JSON and no Input:/Output: fields"
     # Labelled plain text may contain braces of its own (code, f-strings).
-    m = _LABELLED.search(text)
-    if m:
-        return InstanceReply(input=m.group(1).strip(), output=m.group(2).strip()), None
+    labelled = _labelled(text)
+    if labelled:
+        return InstanceReply(input=labelled[0], output=labelled[1]), None
     return None, error

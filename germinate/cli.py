@@ -256,6 +256,10 @@ def main(argv: list[str] | None = None) -> int:
     except click_exc.ClickException as exc:
         print(f"germinate: error: {exc.format_message()}", file=sys.stderr)
         return 2
+    except OSError as exc:  # a full disk, a read-only data root: one line, not a traceback
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"germinate: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("germinate: interrupted", file=sys.stderr)
         return 130

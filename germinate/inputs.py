@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from germinate.errors import GerminateError
-from germinate.records import Candidate, read_jsonl
+from germinate.records import Candidate, read_jsonl, sanitize
 
 FORMATS = ("auto", "alpaca", "messages", "self-instruct")
 
@@ -31,8 +31,8 @@ def _rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
     """(line or item number, row): a `.json` file holding an array, else JSONL."""
     if path.suffix == ".json":
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            data = sanitize(json.loads(path.read_text(encoding="utf-8")))
+        except (UnicodeDecodeError, ValueError, RecursionError) as exc:
             raise GerminateError(f"{path}: not a valid JSON file ({type(exc).__name__})") from None
         if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
             raise GerminateError(f"{path}: expected a JSON array of objects")

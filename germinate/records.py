@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from germinate.errors import GerminateError
 
@@ -49,6 +49,12 @@ class Candidate(BaseModel):
     # Provenance: run id, request index, seed ids, teacher, sampling.
     meta: dict[str, Any] = Field(default_factory=dict)
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _encodable(cls, value: Any) -> Any:
+        # Teacher text may carry lone surrogates; they would make every later write fail.
+        return sanitize(value)
+
 
 class LedgerRow(Candidate):
     """A candidate with its verdict: kept, or dropped with every reason that applied."""
@@ -59,6 +65,26 @@ class LedgerRow(Candidate):
     similarity: float | None = None
     neighbour_id: str | None = None
     neighbour_text: str | None = None
+
+
+def clean_text(text: str) -> str:
+    """Replace lone surrogates (a `\\ud83d` escape in JSON) that UTF-8 cannot encode."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace").decode("utf-8")
+
+
+def sanitize(obj: Any) -> Any:
+    """`clean_text` on every string inside decoded JSON."""
+    if isinstance(obj, str):
+        return clean_text(obj)
+    if isinstance(obj, list):
+        return [sanitize(x) for x in obj]
+    if isinstance(obj, dict):
+        return {clean_text(k) if isinstance(k, str) else k: sanitize(v) for k, v in obj.items()}
+    return obj
 
 
 def read_jsonl(path: Path) -> list[tuple[int, dict[str, Any]]]:
@@ -76,9 +102,11 @@ def read_jsonl(path: Path) -> list[tuple[int, dict[str, Any]]]:
             if not line.strip():
                 continue
             try:
-                row = json.loads(line)
+                row = sanitize(json.loads(line))
             except json.JSONDecodeError as exc:
                 raise GerminateError(f"{path}:{lineno}: malformed JSON ({exc.msg})") from None
+            except (ValueError, RecursionError) as exc:  # huge integers, absurd nesting
+                raise GerminateError(f"{path}:{lineno}: malformed JSON ({type(exc).__name__})") from None
             if not isinstance(row, dict):
                 raise GerminateError(f"{path}:{lineno}: expected a JSON object")
             rows.append((lineno, row))

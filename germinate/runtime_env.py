@@ -29,6 +29,8 @@ def configure(data_root: Path) -> None:
         # frontend leaves one of our two cores idle.
         "VLLM_CPU_KVCACHE_SPACE": "2",
         "VLLM_CPU_NUM_OF_RESERVED_CPU": "0",
+        # An in-process vLLM engine drops torch to one thread unless OMP_NUM_THREADS is set.
+        "OMP_NUM_THREADS": str(os.cpu_count() or 1),
         "VLLM_CACHE_ROOT": str(cache / "vllm"),
         "TORCHINDUCTOR_CACHE_DIR": str(cache / "inductor"),
         "TRITON_CACHE_DIR": str(cache / "triton"),

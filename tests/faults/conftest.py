@@ -101,10 +101,7 @@ class BackgroundCli:
         env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
         env.pop("GERMINATE_HOME", None)
         env.update({TeacherConfig().api_key_env: FAKE_KEY, KEY_ENV: FAKE_KEY, "PYTHONPATH": str(REPO),
-                    "COLUMNS": "120",
-                    # Prefect gives its temporary server 20 s, too few on a busy 2-core machine
-                    # (see test_slow_machine.py); these tests are about the key, not start-up.
-                    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180"})
+                    "COLUMNS": "120"})
         self.runs: dict[str, CliRun] = {}
         if "curate" in wanted:
             data = self.dir / "in.jsonl"

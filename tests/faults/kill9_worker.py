@@ -46,6 +46,7 @@ THINGS = ["a short poem", "the causes", "three benefits", "the main idea", "two 
           "a polite email", "the difference", "a recipe"]
 TOPICS = ["rain", "volcanoes", "tea", "trains", "gardening", "chess", "rivers", "saving money",
           "sleep", "bicycles", "the moon", "libraries"]
+AUDIENCES = ["kids", "experts", "a friend", "tourists"]
 
 
 def _rng(seed: int, salt: str) -> random.Random:
@@ -67,7 +68,7 @@ class FakeTeacher:
         if title == "NewTasks":
             if r.random() < 0.1:  # cut at max_tokens mid-JSON: a parse_error candidate
                 return Completion('{"tasks": ["Write a poem ab', "length", 50, 320)
-            tasks = [f"{r.choice(VERBS)} {r.choice(THINGS)} about {r.choice(TOPICS)} for {r.choice(['kids', 'experts', 'a friend', 'tourists'])}."
+            tasks = [f"{r.choice(VERBS)} {r.choice(THINGS)} about {r.choice(TOPICS)} for {r.choice(AUDIENCES)}."
                      for _ in range(4)]
             return Completion(json.dumps({"tasks": tasks}), "stop", 50, 60)
         if title == "IsClassification":

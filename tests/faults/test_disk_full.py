@@ -263,8 +263,6 @@ def restore_env():
     os.environ.update(saved)
 
 
-@pytest.mark.xfail(strict=True, reason="cli.main lets OSError(ENOSPC) escape as a traceback instead of one "
-                                       "'germinate: error:' line and exit code 2")
 def test_cli_reports_a_full_disk_in_one_line(disk, tmp_path, restore_env, capsys):
     from germinate.cli import main
 

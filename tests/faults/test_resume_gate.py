@@ -58,8 +58,6 @@ def test_first_evaluation_promotes_the_better_run(evaluate, tmp_path):
     assert [(h["run_id"], h["promoted"]) for h in reg["history"]] == [("P", True), ("R", True)]
 
 
-@pytest.mark.xfail(strict=True, reason="evaluate_flow re-decides a resumed run against itself as champion "
-                                       "and records it as not promoted (flows/evaluate.py)")
 def test_resumed_evaluation_keeps_the_recorded_decision(evaluate, tmp_path):
     evaluate("P")
     evaluate("R")  # promoted and recorded; killed here, before mark_stage("evaluate")

@@ -132,7 +132,8 @@ def cut_mid_body(h) -> None:
 
 
 def teacher_cfg(url: str, key_env: str, **kw) -> TeacherConfig:
-    base = dict(backend="openai", model="m", base_url=url, api_key_env=key_env, timeout_s=0.3,
+    # A healthy answer must not time out on a busy CI machine; the hang test sets its own.
+    base = dict(backend="openai", model="m", base_url=url, api_key_env=key_env, timeout_s=5.0,
                 max_retries=2, max_concurrency=2)
     return TeacherConfig(**(base | kw))
 
@@ -254,7 +255,7 @@ def test_endpoint_stops_in_the_middle_of_a_batch(endpoint, planted_key):
         if n <= 2:
             ok(h)
         else:
-            threading.Thread(target=ep.server.shutdown, daemon=True).start()
+            threading.Thread(target=lambda: (ep.server.shutdown(), ep.server.server_close()), daemon=True).start()
             cut_mid_body(h)
 
     ep = endpoint(serve_two_then_stop)
@@ -296,20 +297,18 @@ def test_rejected_key_names_the_env_var_not_the_key(endpoint, planted_key):
     assert_clean_error(err.value, ep.url, key)
 
 
-@pytest.mark.xfail(strict=True, reason="openai_client.py puts the server's error body into the message "
-                                       "unredacted (_short(resp.text)); a body echoing the key leaks it")
 def test_error_body_echoing_the_key_is_redacted(endpoint, planted_key):
     env, key = planted_key
     # Proxies and some servers echo request headers in 4xx bodies.
-    ep = endpoint(lambda h, n: send(h, 400, f'{{"error": "bad request", "authorization": "{h.headers["Authorization"]}"}}'.encode()))
+    def echo(h, n):
+        send(h, 400, json.dumps({"error": "bad request", "authorization": h.headers["Authorization"]}).encode())
+
+    ep = endpoint(echo)
     with pytest.raises(GerminateError) as err:
         OpenAITeacher(teacher_cfg(ep.url, env)).complete([MESSAGES], SAMPLING, [1])
     assert_clean_error(err.value, ep.url, key)
 
 
-@pytest.mark.xfail(strict=True, reason="a lone surrogate escape (\\ud83d) in the teacher's JSON reaches "
-                                       "Completion.text and the candidates; atomic_write_json then raises "
-                                       "UnicodeEncodeError, so generation dies (again on every resume)")
 def test_lone_surrogate_in_a_reply_does_not_crash_the_checkpoint(endpoint, planted_key, tmp_path):
     from germinate.store import atomic_write_json
 

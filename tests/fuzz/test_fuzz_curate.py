@@ -146,8 +146,6 @@ def test_megabyte_fields_are_judged_not_crashed_on(chunk):
 
 # --- bugs found ------------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="filters/checks.py degenerate_repetition catches word 3-gram loops and one "
-                                       "character x20, not a multi-character loop without spaces ('hahaha...')")
 @pytest.mark.parametrize("output", ["haha" * 200, "Sure! " + "abab" * 5000, "ㅎㅋ" * 100])
 def test_looping_output_without_spaces_is_dropped(output):
     cands = [Candidate(id="run-0", instruction="Tell me a funny joke about cats.", output=output)]

@@ -171,8 +171,6 @@ def test_megabyte_lines_are_read(chunk, fmt):
 
 # --- bugs found ------------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="records.read_jsonl (and inputs._rows) catch JSONDecodeError only: "
-                                       "json.loads raises RecursionError on deeply nested JSON")
 @pytest.mark.parametrize("name", ["seeds.jsonl", "data.json"])
 def test_deeply_nested_json_is_a_germinate_error(tmp_path, name):
     path = tmp_path / name
@@ -181,8 +179,6 @@ def test_deeply_nested_json_is_a_germinate_error(tmp_path, name):
         load_tasks(path) if name.endswith(".jsonl") else read_candidates(path, "run")
 
 
-@pytest.mark.xfail(strict=True, reason="records.read_jsonl (and inputs._rows) catch JSONDecodeError only: "
-                                       "json.loads raises ValueError on an integer over 4300 digits")
 @pytest.mark.parametrize("name", ["seeds.jsonl", "data.json"])
 def test_huge_integer_is_a_germinate_error(tmp_path, name):
     path = tmp_path / name
@@ -191,8 +187,6 @@ def test_huge_integer_is_a_germinate_error(tmp_path, name):
         load_tasks(path) if name.endswith(".jsonl") else read_candidates(path, "run")
 
 
-@pytest.mark.xfail(strict=True, reason="read_candidates keeps lone surrogates from JSON escapes; "
-                                       "writing candidates.jsonl then raises UnicodeEncodeError (curate --input crashes)")
 def test_rows_read_can_be_written_back(tmp_path):
     path = tmp_path / "data.jsonl"
     path.write_text('{"instruction": "Smile \\ud83d please.", "output": "ok"}\n')
@@ -202,8 +196,6 @@ def test_rows_read_can_be_written_back(tmp_path):
 
 # --- germinate's own JSONL files (candidates, pool, requests) --------------------------------
 
-@pytest.mark.xfail(strict=True, reason="store.read_jsonl_rows splits with str.splitlines(), which also breaks at "
-                                       "U+2028/U+2029/U+0085 that json.dumps(ensure_ascii=False) writes raw")
 @FUZZ
 @given(st.lists(st.dictionaries(st.sampled_from(["id", "instruction", "output"]), st.text(max_size=20)), max_size=5))
 @example([{"id": "a", "instruction": "Write\u2028a poem."}])
@@ -215,8 +207,6 @@ def test_jsonl_germinate_writes_reads_back_equal(rows_):
         assert read_jsonl_rows(Path(tmp) / "c.jsonl") == rows_
 
 
-@pytest.mark.xfail(strict=True, reason="a kept row with U+2028 written to pool.jsonl makes every later load_pool "
-                                       "raise JSONDecodeError (store.read_jsonl_rows uses splitlines())")
 def test_a_line_separator_in_a_kept_row_does_not_poison_the_pool(tmp_path):
     from germinate import pool
     from germinate.records import LedgerRow
