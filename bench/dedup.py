@@ -292,11 +292,13 @@ def _rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def child(engine: str, n: int, seed: int, out: Path, nightly: int) -> None:
+def child(engine: str, n: int, seed: int, out: Path, nightly: int, exact_max_pool: int | None) -> None:
     """Run one engine on n instructions; write times, peak RSS and drops as JSON to `out`."""
     from germinate.config import NearDuplicateRule
 
     rule = NearDuplicateRule()
+    if exact_max_pool is not None:
+        rule.exact_max_pool = exact_max_pool
     texts = instructions(n, seed)
     # Imports are not part of the measurement.
     import filters.index  # noqa: F401
@@ -358,11 +360,13 @@ def _index_lifecycle(texts, dropped, rule, seed: int, nightly: int) -> dict:
     }
 
 
-def measure(engine: str, n: int, seed: int, nightly: int = 0) -> dict:
+def measure(engine: str, n: int, seed: int, nightly: int = 0, exact_max_pool: int | None = None) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "result.json"
         cmd = [sys.executable, __file__, "--child", engine, "--sizes", str(n), "--seed", str(seed),
                "--out", str(out), "--nightly", str(nightly)]
+        if exact_max_pool is not None:
+            cmd += ["--exact-max-pool", str(exact_max_pool)]
         subprocess.run(cmd, check=True)
         return json.loads(out.read_text())
 
@@ -400,24 +404,32 @@ def main() -> None:
     ap.add_argument("--sizes", default="500,1000,2000,20000,100000")
     ap.add_argument("--big", action="store_true", help="add 500,000")
     ap.add_argument("--baseline-max", type=int, default=2000, help="largest size for the rouge-score loop")
-    ap.add_argument("--exhaustive-max", type=int, default=20000,
+    ap.add_argument("--exhaustive-max", type=int, default=100_000,
                     help="largest size scored exhaustively (germinate's exact path) as the reference")
     ap.add_argument("--minhash", action="store_true", help="also run datasketch MinHash LSH blocking")
     ap.add_argument("--nightly", type=int, default=1000,
                     help="after dedup, a batch this size vs the saved index (0: skip)")
+    ap.add_argument("--exact-max-pool", type=int, default=None,
+                    help="germinate's switch to blocking (default: NearDuplicateRule's)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s]
     if args.child:
-        child(args.child, sizes[0], args.seed, args.out, args.nightly)
+        child(args.child, sizes[0], args.seed, args.out, args.nightly, args.exact_max_pool)
         return
     if args.big and 500_000 not in sizes:
         sizes.append(500_000)
 
     print(f"machine: {machine()}")
     print(f"packages: {versions()}")
+    from filters.blocking import SHARED
+    from germinate.config import NearDuplicateRule
+
+    rule = NearDuplicateRule()
+    emp = rule.exact_max_pool if args.exact_max_pool is None else args.exact_max_pool
+    print(f"germinate: threshold {rule.threshold}, exact_max_pool {emp:,}, blocking shared={SHARED}")
     print(f"load average at start: {os.getloadavg()[0]:.2f} (a busy machine inflates wall times)")
     rows, speedups, lifecycle = [], [], []
     for n in sizes:
@@ -426,7 +438,7 @@ def main() -> None:
             results["rouge-loop"] = measure("rouge-loop", n, args.seed)
         elif n <= args.exhaustive_max:
             results["exhaustive"] = measure("exhaustive", n, args.seed)
-        results["germinate"] = measure("germinate", n, args.seed, args.nightly)
+        results["germinate"] = measure("germinate", n, args.seed, args.nightly, args.exact_max_pool)
         if args.minhash:
             results["minhash-lsh"] = measure("minhash-lsh", n, args.seed)
         ref_name = next((k for k in ("rouge-loop", "exhaustive") if k in results), None)

@@ -153,7 +153,7 @@ class EvalConfig(Strict):
     # How the student answers. transformers by default: vLLM cannot tear down a second
     # in-process engine without breaking the teacher's, and on CPU it buys little here.
     backend: Literal["vllm", "transformers"] = "transformers"
-    max_tokens: int = Field(128, ge=1)
+    max_tokens: int = Field(96, ge=1)
     # rouge_l | constraint_accuracy | heldout_loss | judge_win_rate
     primary_metric: Literal["rouge_l", "constraint_accuracy", "heldout_loss", "judge_win_rate"] = "rouge_l"
     margin: float = Field(0.0, ge=0.0)
