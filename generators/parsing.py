@@ -13,6 +13,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
+from germinate.records import sanitize
+
 
 class NewTasks(BaseModel):
     tasks: list[str] = Field(min_length=1)
@@ -73,7 +75,8 @@ def extract_json(text: str) -> Any | None:
         candidates.append(text[start : end + 1])
     for cand in candidates:
         try:
-            return json.loads(cand)
+            # Lone surrogates (a "\ud83d" escape) would break every later UTF-8 write.
+            return sanitize(json.loads(cand))
         # ValueError covers JSONDecodeError and Python's limit on huge integer literals.
         except (ValueError, RecursionError):
             continue

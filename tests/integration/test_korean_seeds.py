@@ -21,11 +21,13 @@ def test_korean_only_seeds_give_korean_candidates(tmp_path, capsys):
     assert len(korean) >= 20
     seeds = tmp_path / "ko.jsonl"
     seeds.write_text("".join(json.dumps(t.model_dump(), ensure_ascii=False) + "\n" for t in korean))
-    code = main(["run", "--data-root", str(tmp_path), "--run-id", "ko",
-                 "--set", f"generate.seeds={seeds}", "--set", "generate.num_instructions=6",
+    # Generation and curation only (`generate`, then `curate RUN`): tuning is tested elsewhere.
+    code = main(["generate", "--data-root", str(tmp_path), "--seeds", str(seeds), "--n", "6",
                  "--set", "generate.requests_per_round=6", "--set", "generate.max_rounds=2"])
     assert code == 0, capsys.readouterr().err[-2000:]
-    rows = read_ledger(RunDir.open(tmp_path, "ko").file("ledger.parquet"))
+    (run_path,) = (tmp_path / "runs").iterdir()
+    assert main(["curate", run_path.name, "--data-root", str(tmp_path)]) == 0
+    rows = read_ledger(RunDir.open(tmp_path, run_path.name).file("ledger.parquet"))
     hangul = [r for r in rows if r.instruction and detect_language(r.instruction) == "ko"]
     assert hangul, "the teacher produced no Korean instruction from Korean seeds"
     # Korean is an allowed language by default: none of them is dropped for language alone
