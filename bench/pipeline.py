@@ -26,7 +26,7 @@ def main() -> None:
     ap.add_argument("--set", action="append", default=[], dest="sets")
     args = ap.parse_args()
     root = Path(tempfile.mkdtemp(prefix="germinate-bench-"))
-    cmd = [sys.executable, "-m", "germinate.cli", "run", "--data-root", str(root), "--run-id", "bench"]
+    cmd = [sys.executable, "-m", "germinate", "run", "--data-root", str(root), "--run-id", "bench"]
     for s in args.sets:
         cmd += ["--set", s]
     t0 = time.perf_counter()

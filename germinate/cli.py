@@ -267,4 +267,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run through the imported module so cli_ops registers on the same `app`.
+    from germinate.cli import main as _main
+
+    sys.exit(_main())

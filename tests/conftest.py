@@ -16,3 +16,13 @@ runtime_env.configure(Path(tempfile.mkdtemp(prefix="germinate-tests-")))
 # Imported after absl (pulled in by rouge-score at collection), that closes a handler bound to
 # pytest's capture stream; importing Prefect first keeps the order production code sees.
 from prefect import flow as _prefect_flow  # noqa: E402,F401
+
+# absl (imported by rouge-score) binds its handler to the sys.stderr of the moment, which
+# under pytest is a capture file; a later logging.config.dictConfig (vLLM calls one on import)
+# closes every handler, and absl's close() closes that capture file, killing pytest's output.
+# Pointing it at the real stderr makes absl leave the stream alone.
+import sys  # noqa: E402
+
+import absl.logging  # noqa: E402
+
+absl.logging.get_absl_handler().python_handler.stream = sys.__stderr__

@@ -51,7 +51,7 @@ def test_served_nightly_deployment_runs_through_the_api(tmp_path):
         os.environ.update(saved)
     sets = ["generate.num_instructions=2", "generate.requests_per_round=2", "generate.max_rounds=1",
             "tune.max_steps=2", f"evaluate.eval_set={eval_small}", "evaluate.max_tokens=16"]
-    cmd = [sys.executable, "-m", "germinate.cli", "schedule", "--timezone", "Asia/Seoul"]
+    cmd = [sys.executable, "-m", "germinate", "schedule", "--timezone", "Asia/Seoul"]
     for s in sets:
         cmd += ["--set", s]
     served = subprocess.Popen(cmd, env=env, stdout=open(tmp_path / "serve.log", "wb"),
