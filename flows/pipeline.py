@@ -4,7 +4,8 @@ Each stage records completion in the run's status.json and skips itself when alr
 so re-running a run's pipeline (`germinate resume RUN`) continues where it stopped.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations`: Prefect builds the deployment's parameter model
+# from these annotations when it loads this file by path, and string annotations fail there.
 
 import time
 from pathlib import Path
