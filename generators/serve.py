@@ -72,18 +72,19 @@ def vllm_server(cfg: TeacherConfig, host: str = "127.0.0.1", port: int | None = 
             log.close()
 
 
-def wait_healthy(root: str, proc: subprocess.Popen, timeout_s: float) -> None:
+def wait_healthy(root: str, proc: subprocess.Popen, timeout_s: float, name: str = "vLLM server") -> None:
+    """Poll `root/health` until it answers 200; fail if the process dies or time runs out."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise GerminateError(f"vLLM server exited with code {proc.returncode} before it was healthy")
+            raise GerminateError(f"{name} exited with code {proc.returncode} before it was healthy")
         try:
             if httpx.get(f"{root}/health", timeout=2.0).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
         time.sleep(1.0)
-    raise GerminateError(f"vLLM server at {root} not healthy after {timeout_s:.0f} s")
+    raise GerminateError(f"{name} at {root} not healthy after {timeout_s:.0f} s")
 
 
 def stop(proc: subprocess.Popen, grace_s: float = 20.0) -> None:

@@ -11,11 +11,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import httpx
-
+from generators.serve import stop, wait_healthy
 from germinate.config import PipelineConfig
 from germinate.errors import GerminateError
 
@@ -45,19 +43,12 @@ def start_server(host: str, port: int, timeout_s: float = 120.0) -> subprocess.P
     env = dict(os.environ, PREFECT_UI_ENABLED="false")
     proc = subprocess.Popen(server_command(host, port), env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://{host}:{port}/api"
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise GerminateError(f"prefect server exited with code {proc.returncode} (is port {port} free?)")
-        try:
-            if httpx.get(f"{url}/health", timeout=2.0).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            pass
-        time.sleep(1.0)
-    proc.terminate()
-    raise GerminateError(f"prefect server at {url} not healthy after {timeout_s:.0f} s")
+    try:
+        wait_healthy(api_url(host, port), proc, timeout_s, name=f"prefect server (port {port})")
+    except GerminateError:
+        stop(proc)
+        raise
+    return proc
 
 
 def api_url(host: str, port: int) -> str:
