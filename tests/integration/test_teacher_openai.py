@@ -22,7 +22,7 @@ def test_openai_backend_generates_schema_valid_json(tmp_path: Path):
     runtime_env.configure(tmp_path)
     cfg = GenerateConfig(teacher=TeacherConfig(backend="openai"), new_per_request=3)
     seeds = load_tasks(cfg.seeds)
-    with vllm_server(cfg.teacher, log_path=tmp_path / "server.log") as url:
+    with vllm_server(cfg.teacher, log_path=tmp_path / "server.log", startup_timeout_s=900) as url:
         assert url.startswith("http://127.0.0.1:")
         teacher = OpenAITeacher(cfg.teacher.model_copy(update={"base_url": url}))
         teacher.check_reachable()
