@@ -19,7 +19,7 @@ from typing import Any, TypeGuard
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from germinate.errors import GerminateError
+from germinate.errors import GerminateError, first_error
 from germinate.store import atomic_write_json, exclusive
 
 Scores = dict[str, float | None]
@@ -130,9 +130,9 @@ def _read(data_root: Path) -> Registry:
         raise GerminateError(f"{path}: corrupt registry, not valid JSON ({exc}); "
                              "fix or move the file") from None
     except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"]) or "top level"
-        raise GerminateError(f"{path}: corrupt registry at '{where}': {err['msg']}; "
+        where, msg = first_error(exc)
+        where = where or "top level"
+        raise GerminateError(f"{path}: corrupt registry at '{where}': {msg}; "
                              "fix or move the file") from None
 
 
@@ -163,9 +163,8 @@ def _record(data_root: Path, entry: dict[str, Any], promote: bool) -> dict[str, 
     try:
         row = HistoryEntry.model_validate(stamped)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        key = ".".join(str(p) for p in err["loc"])
-        raise GerminateError(f"registry entry field '{key}': {err['msg']}") from None
+        key, msg = first_error(exc)
+        raise GerminateError(f"registry entry field '{key}': {msg}") from None
     ids = [h.run_id for h in registry.history]
     if row.run_id in ids:
         registry.history[ids.index(row.run_id)] = row

@@ -10,3 +10,9 @@ class GerminateError(Exception):
     def __init__(self, message: str) -> None:
         # Keep it to one line: the CLI prints exactly this.
         super().__init__(" ".join(str(message).split()))
+
+
+def first_error(exc) -> tuple[str, str]:
+    """(dotted key, message) of a pydantic ValidationError's first error, for one-line errors."""
+    err = exc.errors()[0]
+    return ".".join(str(p) for p in err["loc"]), err["msg"]

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from germinate.errors import GerminateError
+from germinate.errors import GerminateError, first_error
 
 
 class Instance(BaseModel):
@@ -121,9 +121,8 @@ def load_tasks(path: Path, what: str = "seeds") -> list[SeedTask]:
         try:
             task = SeedTask.model_validate(row)
         except ValidationError as exc:
-            err = exc.errors()[0]
-            key = ".".join(str(p) for p in err["loc"])
-            raise GerminateError(f"{path}:{lineno}: bad task field '{key}': {err['msg']}") from None
+            key, msg = first_error(exc)
+            raise GerminateError(f"{path}:{lineno}: bad task field '{key}': {msg}") from None
         if task.id in seen:
             raise GerminateError(f"{path}:{lineno}: duplicate task id '{task.id}'")
         seen.add(task.id)
