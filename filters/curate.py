@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from germinate.config import CurateConfig
 from germinate.records import Candidate, LedgerRow, SeedTask
@@ -34,30 +35,70 @@ def similarity_text(c: Candidate, cfg: CurateConfig) -> str:
     return c.instruction
 
 
+@dataclass(frozen=True)
+class RowFacts:
+    """What can be learned about one candidate without looking at the rest of its batch.
+
+    This is the expensive, embarrassingly parallel part of curation (checks, scoring against
+    the whole pool, eval overlap), so `row_facts` can run on shards on different workers;
+    `curate` then makes the order-dependent decisions in one pass.
+    """
+
+    reasons: tuple[str, ...]  # from the per-example checks
+    pool_best: tuple[int | None, float] | None  # nearest pool entry; None when unparseable
+    eval_overlap: str | None  # id of an eval task it overlaps
+
+
+def row_facts(
+    candidates: Sequence[Candidate],
+    cfg: CurateConfig,
+    pool_texts: Sequence[str] = (),
+    eval_tasks: Sequence[SeedTask] = (),
+) -> list[RowFacts]:
+    """`RowFacts` for each candidate; independent per row, so shards give the same result."""
+    eval_index = EvalIndex.from_config(eval_tasks, cfg) if eval_tasks else None
+    texts = [similarity_text(c, cfg) for c in candidates]
+    parseable = [i for i, c in enumerate(candidates) if not c.parse_error]
+    nd = cfg.near_duplicate
+    # The pool is the big side (everything kept in earlier runs), so the whole batch is
+    # scored against it at once with the chunked, multi-core cdist (blocked past
+    # exact_max_pool, exact for every pair that could pass the configured threshold).
+    best = dict(zip(parseable, nearest([texts[i] for i in parseable], list(pool_texts),
+                                       threshold=nd.threshold, exact_max_pool=nd.exact_max_pool)))
+    return [
+        RowFacts(
+            reasons=tuple(check_all(c, cfg)),
+            pool_best=best.get(i),
+            eval_overlap=eval_index.overlap(c) if eval_index is not None and not c.parse_error else None,
+        )
+        for i, c in enumerate(candidates)
+    ]
+
+
 def curate(
     candidates: list[Candidate],
     cfg: CurateConfig,
     pool: Sequence[tuple[str, str]] = (),
     eval_tasks: Sequence[SeedTask] = (),
+    facts: Sequence[RowFacts] | None = None,
 ) -> list[LedgerRow]:
     """One ledger row per candidate, in order; `pool` is (id, text) of instructions kept before.
 
-    Every parseable candidate records its most similar earlier text (similarity,
-    neighbour_id, neighbour_text) even when other checks already drop it, so the threshold
-    can be re-applied to the ledger later without regenerating anything.
+    `facts` are `row_facts` computed elsewhere (e.g. in shards on Dask workers); without
+    them they are computed here. Every parseable candidate records its most similar earlier
+    text (similarity, neighbour_id, neighbour_text) even when other checks already drop it,
+    so the threshold can be re-applied to the ledger later without regenerating anything.
     """
     threshold = cfg.near_duplicate.threshold
-    eval_index = EvalIndex.from_config(eval_tasks, cfg) if eval_tasks else None
     pool = list(pool)
+    if facts is None:
+        facts = row_facts(candidates, cfg, [t for _, t in pool], eval_tasks)
+    if len(facts) != len(candidates):
+        raise ValueError(f"{len(facts)} row facts for {len(candidates)} candidates")
     pool_keys: dict[str, int] = {}
     for j, (_, text) in enumerate(pool):
         pool_keys.setdefault(normalize(text), j)
-
     texts = [similarity_text(c, cfg) for c in candidates]
-    parseable = [i for i, c in enumerate(candidates) if not c.parse_error]
-    # The pool is the big side (everything kept in earlier rounds), so the whole batch is
-    # scored against it at once with the chunked, multi-core cdist.
-    pool_best = dict(zip(parseable, nearest([texts[i] for i in parseable], [t for _, t in pool])))
 
     # Within the batch, each candidate only meets the candidates kept before it, so this side
     # is incremental: fine for batches of thousands.
@@ -68,7 +109,8 @@ def curate(
 
     rows: list[LedgerRow] = []
     for i, c in enumerate(candidates):
-        reasons = check_all(c, cfg)
+        fact = facts[i]
+        reasons = list(fact.reasons)
         meta = dict(c.meta)
         similarity = neighbour = None
         if not c.parse_error:
@@ -80,7 +122,7 @@ def curate(
                 neighbour, similarity = kept[kept_keys[key]], 1.0
                 reasons.append(EXACT_DUPLICATE)
             else:
-                j, similarity = pool_best[i]
+                j, similarity = fact.pool_best if fact.pool_best is not None else (None, 0.0)
                 neighbour = pool[j] if j is not None else None
                 k, batch_score = best_match(code, kept_codes)
                 # Strictly greater: on a tie the pool entry, which came first, stays.
@@ -88,10 +130,9 @@ def curate(
                     neighbour, similarity = kept[k], batch_score
                 if similarity > threshold:
                     reasons.append(NEAR_DUPLICATE)
-            task_id = eval_index.overlap(c) if eval_index is not None else None
-            if task_id is not None:
+            if fact.eval_overlap is not None:
                 reasons.append(EVAL_OVERLAP)
-                meta["eval_overlap"] = task_id  # which eval task, for auditing the ledger
+                meta["eval_overlap"] = fact.eval_overlap  # which eval task, for auditing
             if not reasons:
                 kept_keys.setdefault(key, len(kept))
                 kept.append((c.id, texts[i]))

@@ -9,19 +9,45 @@ from prefect import flow, task
 from prefect.cache_policies import NONE
 
 from filters import check_invariant, curate
+from filters.curate import RowFacts, row_facts
+from flows.cluster import merge_shards, run_shards, shard_count, shard_indices
 from germinate import pool
 from germinate.artifacts import publish_curation
-from germinate.config import CurateConfig
+from germinate.config import ClusterConfig, CurateConfig
 from germinate.outputs import fingerprint_file, write_curated
 from germinate.records import Candidate, load_tasks
 from germinate.store import RunDir, read_jsonl_rows
 
 
+@task(name="row-facts", cache_policy=NONE)
+def shard_facts(candidates: list[Candidate], config: CurateConfig, pool_texts: list[str],
+                eval_path: str | None) -> list[RowFacts]:
+    """The per-row half of curation for one shard (checks, pool scoring, eval overlap)."""
+    eval_tasks = load_tasks(Path(eval_path), "eval") if eval_path else []
+    return row_facts(candidates, config, pool_texts, eval_tasks)
+
+
+def sharded_facts(candidates: list[Candidate], config: CurateConfig, pool_rows: list[tuple[str, str]],
+                  eval_path: str | None, shards: int) -> list[RowFacts] | None:
+    """Row facts from `shards` tasks on the flow's task runner (Dask workers), or None for 1.
+
+    Called from the flow body: tasks submitted there go to the flow's runner.
+    """
+    if shards <= 1 or len(candidates) < 2:
+        return None
+    parts = shard_indices(len(candidates), shards)
+    pool_texts = [t for _, t in pool_rows]
+    results = run_shards(shard_facts, parts, lambda s, idx: (
+        [candidates[i] for i in idx], config, pool_texts, eval_path))
+    return merge_shards(parts, results, len(candidates))
+
+
 @task(name="apply-filters", cache_policy=NONE)
 def apply_filters(candidates: list[Candidate], config: CurateConfig, pool_rows: list[tuple[str, str]],
-                  eval_path: str | None):
+                  eval_path: str | None, facts: list[RowFacts] | None = None):
     eval_tasks = load_tasks(Path(eval_path), "eval") if eval_path else []
-    rows = curate(candidates, config, pool_rows, eval_tasks)
+    # The order-dependent half (duplicates within the batch) in one pass, here.
+    rows = curate(candidates, config, pool_rows, eval_tasks, facts=facts)
     # kept + dropped = generated, every drop has a reason: checked on every run, not assumed.
     check_invariant(candidates, rows)
     return rows
@@ -29,7 +55,8 @@ def apply_filters(candidates: list[Candidate], config: CurateConfig, pool_rows: 
 
 @flow(name="curate", log_prints=True)
 def curate_flow(config: CurateConfig, data_root: str, run_id: str, use_pool: bool = True,
-                seeds: str | None = None, card: dict | None = None) -> dict:
+                seeds: str | None = None, card: dict | None = None,
+                cluster: ClusterConfig = ClusterConfig()) -> dict:
     """Filter `candidates.jsonl` of a run; write ledger and curated set; grow the pool.
 
     Like Self-Instruct, new instructions are compared with the seed tasks they were grown
@@ -44,7 +71,9 @@ def curate_flow(config: CurateConfig, data_root: str, run_id: str, use_pool: boo
     if seeds:
         pool_rows = [(t.id, t.instruction) for t in load_tasks(Path(seeds), "seed")] + pool_rows
     eval_path = config.decontamination.eval_set
-    rows = apply_filters(candidates, config, pool_rows, str(eval_path) if eval_path else None)
+    eval_str = str(eval_path) if eval_path else None
+    facts = sharded_facts(candidates, config, pool_rows, eval_str, shard_count(cluster))
+    rows = apply_filters(candidates, config, pool_rows, eval_str, facts)
     info = dict(card or {})
     info["eval set"] = f"{eval_path} (sha256 {fingerprint_file(eval_path)})" if eval_path else "none"
     info["pool size before run"] = len(pool_rows)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from prefect import flow
 
+from flows.cluster import scheduler, with_runner
 from flows.curate import curate_flow
 from flows.evaluate import evaluate_flow
 from flows.generate import generate_flow
@@ -43,9 +44,17 @@ def pipeline_flow(config: PipelineConfig = PipelineConfig(), data_root: str | No
 
 def run_stages(config: PipelineConfig, run: RunDir) -> dict:
     """Every stage in order; each skips itself when the run's status says it is done."""
+    # The Dask cluster (if any) lives for generation and curation only: training and
+    # evaluation then have the machine, and its accelerator, to themselves.
+    with scheduler(config.cluster) as address:
+        generate_and_curate(config, run, address)
+    return tune_and_evaluate(config, run)
+
+
+def generate_and_curate(config: PipelineConfig, run: RunDir, address: str | None) -> None:
     data_root, run_id = str(run.data_root), run.run_id
     gen = config.generate
-    generate_flow(gen, data_root, run_id)
+    with_runner(generate_flow, address)(gen, data_root, run_id, cluster=config.cluster)
     if not run.stage_done("curate"):
         card = {
             "teacher": f"{gen.teacher.backend}:{gen.teacher.model}",
@@ -54,7 +63,13 @@ def run_stages(config: PipelineConfig, run: RunDir) -> dict:
             "seeds": f"{gen.seeds} (sha256 {fingerprint_file(gen.seeds)})",
             "run seed": gen.run_seed,
         }
-        curate_flow(config.curate, data_root, run_id, use_pool=True, seeds=str(gen.seeds), card=card)
+        with_runner(curate_flow, address)(config.curate, data_root, run_id, use_pool=True,
+                                          seeds=str(gen.seeds), card=card, cluster=config.cluster)
+
+
+def tune_and_evaluate(config: PipelineConfig, run: RunDir) -> dict:
+    data_root, run_id = str(run.data_root), run.run_id
+    gen = config.generate
     if run.status["stages"]["curate"]["kept"] == 0:
         # Nothing new was accepted tonight: no new adapter, the champion stays.
         print("no examples kept in this run: tuning and evaluation skipped")
@@ -85,10 +100,10 @@ def new_run(config: PipelineConfig, root: Path) -> RunDir:
     from germinate.config import dump_config
     from germinate.records import load_tasks
     from germinate.store import new_run_id
-    from flows.generate import get_teacher
+    from flows.generate import preflight_teacher
 
     load_tasks(config.generate.seeds, "seed")
     if config.curate.decontamination.eval_set:
         load_tasks(config.curate.decontamination.eval_set, "eval")
-    get_teacher(config.generate.teacher)
+    preflight_teacher(config.generate.teacher, config.cluster)
     return RunDir.create(root, new_run_id(), dump_config(config), "pipeline")

@@ -26,7 +26,8 @@ class OpenAITeacher:
     def __init__(self, cfg: TeacherConfig) -> None:
         self.cfg = cfg
         self.name = f"openai:{cfg.model}"
-        self.base_url = cfg.base_url.rstrip("/")
+        # With several endpoints, flows.cluster gives each shard its own; alone, the first.
+        self.base_url = (cfg.endpoints[0] if cfg.endpoints else cfg.base_url).rstrip("/")
 
     def _headers(self) -> dict[str, str]:
         key = os.environ.get(self.cfg.api_key_env, "")

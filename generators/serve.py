@@ -30,7 +30,8 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 def server_command(cfg: TeacherConfig, model_path: str, host: str, port: int,
-                   lora_modules: dict[str, str] | None = None, max_lora_rank: int = 8) -> list[str]:
+                   lora_modules: dict[str, str] | None = None, max_lora_rank: int = 8,
+                   extra_args: list[str] | None = None) -> list[str]:
     import torch
 
     cmd = [
@@ -48,28 +49,52 @@ def server_command(cfg: TeacherConfig, model_path: str, host: str, port: int,
     if lora_modules:
         cmd += ["--enable-lora", "--max-lora-rank", str(max_lora_rank), "--lora-modules"]
         cmd += [f"{name}={path}" for name, path in lora_modules.items()]
-    return cmd
+    return cmd + list(extra_args or [])
 
 
 @contextmanager
 def vllm_server(cfg: TeacherConfig, host: str = "127.0.0.1", port: int | None = None,
                 log_path: Path | None = None, startup_timeout_s: float = 300.0,
-                lora_modules: dict[str, str] | None = None) -> Iterator[str]:
+                lora_modules: dict[str, str] | None = None,
+                extra_args: list[str] | None = None) -> Iterator[str]:
     """Run the server while the block runs; yields its base URL (`http://host:port/v1`)."""
+    with vllm_servers(cfg, 1, host, [port] if port else None, [log_path] if log_path else None,
+                      startup_timeout_s, lora_modules, extra_args) as urls:
+        yield urls[0]
+
+
+@contextmanager
+def vllm_servers(cfg: TeacherConfig, n: int, host: str = "127.0.0.1", ports: list[int] | None = None,
+                 log_paths: list[Path] | None = None, startup_timeout_s: float = 300.0,
+                 lora_modules: dict[str, str] | None = None,
+                 extra_args: list[str] | None = None) -> Iterator[list[str]]:
+    """`n` servers of the same model (endpoints for sharded generation), started together.
+
+    All start before any is awaited, so n servers cost about one start-up, not n.
+    """
     from germinate.models import resolve_model
 
-    port = port or free_port(host)
-    cmd = server_command(cfg, resolve_model(cfg.model), host, port, lora_modules)
-    log = open(log_path, "ab") if log_path else subprocess.DEVNULL
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy(),
-                            start_new_session=True)
+    model_path = resolve_model(cfg.model)
+    ports = ports or [free_port(host) for _ in range(n)]
+    procs: list[tuple[subprocess.Popen, str]] = []
+    logs = []
     try:
-        wait_healthy(f"http://{host}:{port}", proc, startup_timeout_s)
-        yield f"http://{host}:{port}/v1"
+        for i, port in enumerate(ports):
+            log = open(log_paths[i], "ab") if log_paths else subprocess.DEVNULL
+            logs.append(log)
+            cmd = server_command(cfg, model_path, host, port, lora_modules, extra_args=extra_args)
+            proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy(),
+                                    start_new_session=True)
+            procs.append((proc, f"http://{host}:{port}"))
+        for proc, root in procs:
+            wait_healthy(root, proc, startup_timeout_s)
+        yield [f"{root}/v1" for _, root in procs]
     finally:
-        stop(proc)
-        if log is not subprocess.DEVNULL:
-            log.close()
+        for proc, _ in procs:
+            stop(proc)
+        for log in logs:
+            if log is not subprocess.DEVNULL:
+                log.close()
 
 
 def wait_healthy(root: str, proc: subprocess.Popen, timeout_s: float, name: str = "vLLM server") -> None:

@@ -45,17 +45,14 @@ def _start(root: Optional[Path]) -> Path:
 
 def _preflight(cfg: PipelineConfig) -> None:
     """Everything that can fail on bad input, checked before a run directory exists."""
-    from generators.teachers import make_teacher
-    from flows.generate import _TEACHERS
+    from flows.generate import preflight_teacher
     from germinate.records import load_tasks
 
     load_tasks(cfg.generate.seeds, "seed")
     if cfg.curate.decontamination.eval_set:
         load_tasks(cfg.curate.decontamination.eval_set, "eval")
-    key = cfg.generate.teacher.model_dump_json()
-    if key not in _TEACHERS:
-        # Builds (and for openai, reaches) the teacher now; the flow reuses this instance.
-        _TEACHERS[key] = make_teacher(cfg.generate.teacher)
+    # Builds (for openai: reaches) the teacher now; the flow reuses it.
+    preflight_teacher(cfg.generate.teacher, cfg.cluster)
 
 
 def _create_run(root: Path, cfg, kind: str, run_id: Optional[str]):
@@ -163,10 +160,11 @@ def generate(config: Optional[Path] = ConfigOpt, data_root: Optional[Path] = Roo
     cfg = _config(config, set_, extra)
     _preflight(cfg)
     run_dir = _create_run(root, cfg, "generate", None)
+    from flows.cluster import scheduler, with_runner
     from flows.generate import generate_flow
 
-    with _failing(run_dir):
-        generate_flow(cfg.generate, str(root), run_dir.run_id)
+    with _failing(run_dir), scheduler(cfg.cluster) as address:
+        with_runner(generate_flow, address)(cfg.generate, str(root), run_dir.run_id, cluster=cfg.cluster)
     run_dir.update_status(status="generated")
     count = run_dir.status["stages"]["generate"]["candidates"]
     out.print(f"{count} candidates in {run_dir.file('candidates.jsonl')}")
@@ -205,12 +203,14 @@ def curate(run: Optional[str] = typer.Argument(None, help="A run id or directory
         card, use_pool = {}, True
         # Compare with the seeds this run was grown from, as the pipeline does.
         cfg = cfg.model_copy(update={"generate": _config(run_dir.file("config.yaml"), []).generate})
+    from flows.cluster import scheduler, with_runner
     from flows.curate import curate_flow
     from germinate.report import print_summary
 
-    with _failing(run_dir):
-        curate_flow(cfg.curate, str(run_dir.data_root), run_dir.run_id, use_pool=use_pool,
-                    seeds=str(cfg.generate.seeds) if use_pool else None, card=card)
+    with _failing(run_dir), scheduler(cfg.cluster) as address:
+        with_runner(curate_flow, address)(cfg.curate, str(run_dir.data_root), run_dir.run_id,
+                                          use_pool=use_pool, seeds=str(cfg.generate.seeds) if use_pool else None,
+                                          card=card, cluster=cfg.cluster)
     run_dir.update_status(status="completed")
     print_summary(out, run_dir)
 

@@ -86,17 +86,24 @@ def model_prepare(which: str = typer.Argument("all", help="teacher | student | a
 @teacher_app.command("serve")
 def teacher_serve(config: Optional[Path] = ConfigOpt, set_: list[str] = SetOpt,
                   host: str = typer.Option("127.0.0.1", help="Bind address (loopback by default)"),
-                  port: int = typer.Option(8000)) -> None:
+                  port: int = typer.Option(8000),
+                  replicas: int = typer.Option(1, min=1, max=64,
+                                               help="Servers on ports PORT, PORT+1, ...: endpoints for sharding")) -> None:
     """Start vLLM's OpenAI-compatible server for the configured teacher; Ctrl-C stops it."""
     import time
 
-    from generators.serve import vllm_server
+    from generators.serve import vllm_servers
 
     _start(None)
     cfg = _config(config, set_)
-    with vllm_server(cfg.generate.teacher, host=host, port=port) as url:
-        out.print(f"teacher serving {cfg.generate.teacher.model} at {url}")
-        out.print(f"use it with: --set generate.teacher.backend=openai --set generate.teacher.base_url={url}")
+    with vllm_servers(cfg.generate.teacher, replicas, host=host,
+                      ports=list(range(port, port + replicas))) as urls:
+        out.print(f"teacher serving {cfg.generate.teacher.model} at {', '.join(urls)}")
+        if len(urls) == 1:
+            out.print(f"use it with: --set generate.teacher.backend=openai --set generate.teacher.base_url={urls[0]}")
+        else:
+            out.print("use them with: --set generate.teacher.backend=openai "
+                      f"--set 'generate.teacher.endpoints=[{', '.join(urls)}]'")
         while True:
             time.sleep(3600)
 

@@ -47,6 +47,9 @@ class TeacherConfig(Strict):
     max_model_len: int = Field(2048, ge=256)
     # Ask the backend for JSON matching the parser's schema (vLLM structured outputs).
     structured_output: bool = True
+    # Several servers of the same model (`openai` backend): when set, these replace base_url
+    # and each round's requests are split into one shard per endpoint, sent in parallel.
+    endpoints: list[str] = []
 
 
 class GenerateConfig(Strict):
@@ -167,6 +170,20 @@ class ScheduleConfig(Strict):
     timezone: str = "UTC"
 
 
+class ClusterConfig(Strict):
+    """Where generation and curation run: this process, or shards on Dask workers."""
+
+    # `local`: this process (shards for several teacher endpoints still run in parallel
+    # threads). `dask`: Prefect's DaskTaskRunner; each round's teacher requests and the
+    # row-level filters are split into shards that run on the workers.
+    runner: Literal["local", "dask"] = "local"
+    # A running Dask scheduler (e.g. tcp://10.0.0.5:8786); unset: a LocalCluster here.
+    address: str | None = None
+    # LocalCluster size, and the shard count when no teacher endpoints are listed (each worker
+    # then loads its own in-process engine: one per GPU on a multi-GPU node).
+    workers: int = Field(2, ge=1, le=4096)
+
+
 class PipelineConfig(Strict):
     """Everything `germinate run` does, as one file (`germinate.yaml`)."""
 
@@ -175,6 +192,7 @@ class PipelineConfig(Strict):
     tune: TuneConfig = TuneConfig()
     evaluate: EvalConfig = EvalConfig()
     schedule: ScheduleConfig = ScheduleConfig()
+    cluster: ClusterConfig = ClusterConfig()
 
 
 def _error_line(exc: ValidationError, source: str) -> str:
