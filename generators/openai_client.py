@@ -115,6 +115,7 @@ class OpenAITeacher:
                     finish_reason=choice.get("finish_reason"),
                     prompt_tokens=int(usage.get("prompt_tokens", 0)),
                     completion_tokens=int(usage.get("completion_tokens", 0)),
+                    attempts=attempt + 1,
                 )
             except (ValueError, KeyError, IndexError, TypeError):
                 last = "malformed response body"

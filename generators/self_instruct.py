@@ -149,6 +149,7 @@ def request_log(requests: list[Request], replies: list[Completion]) -> list[dict
     """What the requests.jsonl log keeps per request: enough to audit tokens and raw text."""
     return [
         {"stage": r.stage, "index": r.index, "seed": r.seed, "finish_reason": c.finish_reason,
-         "prompt_tokens": c.prompt_tokens, "completion_tokens": c.completion_tokens, "text": c.text}
+         "prompt_tokens": c.prompt_tokens, "completion_tokens": c.completion_tokens,
+         "attempts": c.attempts, "text": c.text}
         for r, c in zip(requests, replies)
     ]

@@ -29,6 +29,8 @@ class Completion:
     finish_reason: str | None
     prompt_tokens: int
     completion_tokens: int
+    # Tries it took (the openai backend retries transient failures); logged per request.
+    attempts: int = 1
 
 
 class Teacher(Protocol):
