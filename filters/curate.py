@@ -21,6 +21,7 @@ from germinate.records import Candidate, LedgerRow, SeedTask
 from filters.checks import check_all
 from filters.decontaminate import REASON as EVAL_OVERLAP
 from filters.decontaminate import EvalIndex
+from filters.index import PoolIndex
 from filters.similarity import TokenEncoder, best_match, nearest
 from filters.text import normalize
 
@@ -54,21 +55,33 @@ def row_facts(
     cfg: CurateConfig,
     pool_texts: Sequence[str] = (),
     eval_tasks: Sequence[SeedTask] = (),
+    index: PoolIndex | None = None,
 ) -> list[RowFacts]:
-    """`RowFacts` for each candidate; independent per row, so shards give the same result."""
+    """`RowFacts` for each candidate; independent per row, so shards give the same result.
+
+    The pool is `pool_texts` followed, when given, by the texts of the persisted `index`
+    (positions continue after `pool_texts`), so the big side need not be re-encoded.
+    """
     eval_index = EvalIndex.from_config(eval_tasks, cfg) if eval_tasks else None
     texts = [similarity_text(c, cfg) for c in candidates]
     parseable = [i for i, c in enumerate(candidates) if not c.parse_error]
+    queries = [texts[i] for i in parseable]
     nd = cfg.near_duplicate
     # The pool is the big side (everything kept in earlier runs), so the whole batch is
     # scored against it at once with the chunked, multi-core cdist (blocked past
     # exact_max_pool, exact for every pair that could pass the configured threshold).
-    best = dict(zip(parseable, nearest([texts[i] for i in parseable], list(pool_texts),
-                                       threshold=nd.threshold, exact_max_pool=nd.exact_max_pool)))
+    best = nearest(queries, list(pool_texts), threshold=nd.threshold, exact_max_pool=nd.exact_max_pool)
+    if index is not None and len(index):
+        offset = len(pool_texts)
+        for q, (j, score) in enumerate(index.nearest(queries)):
+            # Strictly greater: on a tie the earlier text (in pool_texts) stays.
+            if j is not None and score > best[q][1]:
+                best[q] = (offset + j, score)
+    by_row = dict(zip(parseable, best))
     return [
         RowFacts(
             reasons=tuple(check_all(c, cfg)),
-            pool_best=best.get(i),
+            pool_best=by_row.get(i),
             eval_overlap=eval_index.overlap(c) if eval_index is not None and not c.parse_error else None,
         )
         for i, c in enumerate(candidates)

@@ -10,6 +10,7 @@ from prefect.cache_policies import NONE
 
 from filters import check_invariant, curate
 from filters.curate import RowFacts, row_facts
+from filters.index import PoolIndex
 from flows.cluster import merge_shards, run_shards, shard_count, shard_indices
 from germinate import pool
 from germinate.artifacts import publish_curation
@@ -21,24 +22,21 @@ from germinate.store import RunDir, read_jsonl_rows
 
 @task(name="row-facts", cache_policy=NONE)
 def shard_facts(candidates: list[Candidate], config: CurateConfig, pool_texts: list[str],
-                eval_path: str | None) -> list[RowFacts]:
+                eval_path: str | None, index: PoolIndex | None = None) -> list[RowFacts]:
     """The per-row half of curation for one shard (checks, pool scoring, eval overlap)."""
     eval_tasks = load_tasks(Path(eval_path), "eval") if eval_path else []
-    return row_facts(candidates, config, pool_texts, eval_tasks)
+    return row_facts(candidates, config, pool_texts, eval_tasks, index)
 
 
-def sharded_facts(candidates: list[Candidate], config: CurateConfig, pool_rows: list[tuple[str, str]],
-                  eval_path: str | None, shards: int) -> list[RowFacts] | None:
-    """Row facts from `shards` tasks on the flow's task runner (Dask workers), or None for 1.
+def sharded_facts(candidates: list[Candidate], config: CurateConfig, pool_texts: list[str],
+                  index: PoolIndex | None, eval_path: str | None, shards: int) -> list[RowFacts]:
+    """Row facts from `shards` tasks on the flow's task runner (Dask workers; one: inline).
 
     Called from the flow body: tasks submitted there go to the flow's runner.
     """
-    if shards <= 1 or len(candidates) < 2:
-        return None
     parts = shard_indices(len(candidates), shards)
-    pool_texts = [t for _, t in pool_rows]
     results = run_shards(shard_facts, parts, lambda s, idx: (
-        [candidates[i] for i in idx], config, pool_texts, eval_path))
+        [candidates[i] for i in idx], config, pool_texts, eval_path, index)) if parts else []
     return merge_shards(parts, results, len(candidates))
 
 
@@ -65,14 +63,19 @@ def curate_flow(config: CurateConfig, data_root: str, run_id: str, use_pool: boo
     started = time.perf_counter()
     run = RunDir(Path(data_root), run_id)
     candidates = [Candidate.model_validate(r) for r in read_jsonl_rows(run.file("candidates.jsonl"))]
-    pool_rows = pool.pool_entries(Path(data_root), config.near_duplicate.include_input) if use_pool else []
+    entries = pool.pool_entries(Path(data_root), config.near_duplicate.include_input) if use_pool else []
     # A resumed run must not compare against its own rows already added to the pool.
-    pool_rows = [p for p in pool_rows if not p[0].startswith(f"{run_id}-")]
-    if seeds:
-        pool_rows = [(t.id, t.instruction) for t in load_tasks(Path(seeds), "seed")] + pool_rows
+    own = [p for p in entries if p[0].startswith(f"{run_id}-")]
+    entries = [p for p in entries if not p[0].startswith(f"{run_id}-")]
+    seed_rows = [(t.id, t.instruction) for t in load_tasks(Path(seeds), "seed")] if seeds else []
+    pool_rows = seed_rows + entries
+    # The pool's persisted index covers `entries` (not the seeds, scored exactly: they are few).
+    # A resume whose own rows are in the pool already skips it: they would sit inside it.
+    index = pool.pool_index(Path(data_root), config.near_duplicate, entries) if entries and not own else None
     eval_path = config.decontamination.eval_set
     eval_str = str(eval_path) if eval_path else None
-    facts = sharded_facts(candidates, config, pool_rows, eval_str, shard_count(cluster))
+    texts = [t for _, t in (seed_rows if index is not None else pool_rows)]
+    facts = sharded_facts(candidates, config, texts, index, eval_str, shard_count(cluster))
     rows = apply_filters(candidates, config, pool_rows, eval_str, facts)
     info = dict(card or {})
     info["eval set"] = f"{eval_path} (sha256 {fingerprint_file(eval_path)})" if eval_path else "none"

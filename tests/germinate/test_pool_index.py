@@ -1,0 +1,82 @@
+"""The pool's persisted near-duplicate index: incremental, self-checking, same answers."""
+
+from __future__ import annotations
+
+import random
+
+from filters.curate import row_facts
+from filters.index import PoolIndex
+from germinate import pool
+from germinate.config import CurateConfig, NearDuplicateRule
+from germinate.records import Candidate
+
+WORDS = "write explain list summarize translate the a story poem email short long about three five cats rain city".split()
+
+
+def texts(n: int, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    return [" ".join(rng.choice(WORDS) for _ in range(rng.randint(4, 9))) for _ in range(n)]
+
+
+def entries(n: int, seed: int = 0, prefix: str = "r") -> list[tuple[str, str]]:
+    return [(f"{prefix}-{i}", t) for i, t in enumerate(texts(n, seed))]
+
+
+def test_night_two_encodes_only_the_rows_added_since(tmp_path, monkeypatch):
+    rule = NearDuplicateRule()
+    night1 = entries(30)
+    assert len(pool.pool_index(tmp_path, rule, night1)) == 30
+    added: list[int] = []
+    real_add = PoolIndex.add
+    monkeypatch.setattr(PoolIndex, "add", lambda self, t: (added.append(len(t)), real_add(self, t))[1])
+    night2 = night1 + entries(12, seed=1, prefix="s")
+    index = pool.pool_index(tmp_path, rule, night2)
+    assert added == [12] and len(index) == 42
+    # Loaded + extended answers exactly as an index built from scratch.
+    fresh = PoolIndex.build([t for _, t in night2])
+    queries = texts(20, seed=2)
+    assert index.nearest(queries) == fresh.nearest(queries)
+
+
+def test_an_index_that_does_not_match_the_pool_is_rebuilt(tmp_path, monkeypatch):
+    rule = NearDuplicateRule()
+    pool.pool_index(tmp_path, rule, entries(10))
+    added: list[int] = []
+    real_add = PoolIndex.add
+    monkeypatch.setattr(PoolIndex, "add", lambda self, t: (added.append(len(t)), real_add(self, t))[1])
+    other = entries(10, seed=5, prefix="x")  # a rewritten pool: the last covered id differs
+    assert len(pool.pool_index(tmp_path, rule, other)) == 10 and added == [10]
+    # A damaged index file is a cache miss, not a crash.
+    (tmp_path / "pool" / "index-instruction.npz").write_bytes(b"not an npz")
+    assert len(pool.pool_index(tmp_path, rule, other)) == 10 and added == [10, 10]
+
+
+def _facts(tmp_path, exact_max_pool: int):
+    cfg = CurateConfig(near_duplicate=NearDuplicateRule(exact_max_pool=exact_max_pool))
+    seeds = entries(6, seed=3, prefix="seed")
+    pool_rows = entries(40, seed=4)
+    cands = [Candidate(id=f"c{i}", instruction=t, output="An answer.") for i, t in
+             enumerate(texts(25, seed=4)[:10] + texts(15, seed=6))]
+    index = pool.pool_index(tmp_path, cfg.near_duplicate, pool_rows)
+    with_index = row_facts(cands, cfg, [t for _, t in seeds], index=index)
+    plain = row_facts(cands, cfg, [t for _, t in seeds + pool_rows])
+    # The copies of pool rows are found at their pool positions, after the seeds.
+    assert [f.pool_best for f in with_index[:10]] == [(len(seeds) + i, 1.0) for i in range(10)]
+    return cfg, with_index, plain
+
+
+def test_row_facts_with_the_index_equal_scoring_the_whole_pool(tmp_path):
+    _, with_index, plain = _facts(tmp_path, exact_max_pool=10_000)
+    assert with_index == plain
+
+
+def test_blocked_index_makes_the_same_duplicate_decisions(tmp_path):
+    # A tiny exact_max_pool forces the blocked path, as on a big pool: scores above the
+    # threshold are exact, those below it are lower bounds, so only decisions must agree.
+    cfg, with_index, plain = _facts(tmp_path, exact_max_pool=8)
+    threshold = cfg.near_duplicate.threshold
+    for a, b in zip(with_index, plain):
+        assert a.reasons == b.reasons and a.eval_overlap == b.eval_overlap
+        assert (a.pool_best[1] > threshold) == (b.pool_best[1] > threshold)
+        if a.pool_best[1] > threshold:
+            assert a.pool_best == b.pool_best
