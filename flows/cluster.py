@@ -89,8 +89,26 @@ def scheduler(cluster: ClusterConfig) -> Iterator[str | None]:
     except ImportError:  # pragma: no cover - prefect-dask is a dependency
         raise GerminateError("cluster.runner=dask needs prefect-dask (pip install prefect-dask)") from None
     with LocalCluster(n_workers=cluster.workers, threads_per_worker=1, processes=True,
-                      dashboard_address=None, silence_logs=logging.ERROR) as local:
+                      dashboard_address=None, silence_logs=logging.ERROR,
+                      env=_worker_env()) as local:
         yield local.scheduler_address
+
+
+def _worker_env() -> dict[str, str]:
+    """Point the workers at this process's Prefect API.
+
+    Without a configured PREFECT_API_URL every Prefect process starts its own temporary
+    server; workers would then each run one (CPU and memory on a small machine) over the
+    same SQLite file. Starting ours now and sharing its URL gives one server for all.
+    """
+    from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_URL
+
+    url = PREFECT_API_URL.value()
+    if not url:
+        with get_client(sync_client=True) as client:
+            url = str(client.api_url)
+    return {"PREFECT_API_URL": url.rstrip("/")}
 
 
 def with_runner(flow: Any, address: str | None) -> Any:
