@@ -89,7 +89,7 @@ def scheduler(cluster: ClusterConfig) -> Iterator[str | None]:
     except ImportError:  # pragma: no cover - prefect-dask is a dependency
         raise GerminateError("cluster.runner=dask needs prefect-dask (pip install prefect-dask)") from None
     with LocalCluster(n_workers=cluster.workers, threads_per_worker=1, processes=True,
-                      dashboard_address=None, silence_logs=logging.ERROR,
+                      dashboard_address=":0", silence_logs=logging.ERROR,
                       env=_worker_env()) as local:
         yield local.scheduler_address
 
