@@ -84,7 +84,7 @@ def vllm_servers(cfg: TeacherConfig, n: int, host: str = "127.0.0.1", ports: lis
             logs.append(log)
             cmd = server_command(cfg, model_path, host, port, lora_modules, extra_args=extra_args)
             proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy(),
-                                    start_new_session=True)
+                                    start_new_session=True, preexec_fn=_die_with_parent)
             procs.append((proc, f"http://{host}:{port}"))
         for proc, root in procs:
             wait_healthy(root, proc, startup_timeout_s)
@@ -95,6 +95,19 @@ def vllm_servers(cfg: TeacherConfig, n: int, host: str = "127.0.0.1", ports: lis
         for log in logs:
             if log is not subprocess.DEVNULL:
                 log.close()
+
+
+def _die_with_parent() -> None:
+    """In the child: get SIGTERM when germinate dies, even by SIGKILL, so no server is orphaned.
+
+    (Its own session keeps Ctrl-C from reaching it first; `stop` shuts it down cleanly.)
+    """
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: best effort
+        pass
 
 
 def wait_healthy(root: str, proc: subprocess.Popen, timeout_s: float, name: str = "vLLM server") -> None:
