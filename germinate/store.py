@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import tempfile
 from contextlib import contextmanager
@@ -64,6 +65,31 @@ def atomic_dir(path: Path) -> Iterator[Path]:
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+# The random part tempfile.mkstemp/mkdtemp put after our ".{name}." prefix.
+_TEMP_TAIL = re.compile(r"[a-z0-9_]{8}(\.tmp)?")
+
+
+def remove_partial(path: Path) -> list[str]:
+    """Delete the temporary copies of `path` that a killed `atomic_dir`/`atomic_write_*` left.
+
+    SIGKILL skips the `finally` that cleans up, so e.g. `.adapter.k3j2x9qa/` (a half-trained
+    adapter, as big as the adapter) stays next to `adapter/` and every kill would add one.
+    Call it only while holding the lock of whatever writes `path`: a live writer's temp
+    copy looks the same. Returns the names removed.
+    """
+    path = Path(path)
+    removed = []
+    prefix = f".{path.name}."
+    for entry in path.parent.glob(".*") if path.parent.is_dir() else []:
+        if entry.name.startswith(prefix) and _TEMP_TAIL.fullmatch(entry.name[len(prefix):]):
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
+            removed.append(entry.name)
+    return sorted(removed)
 
 
 @contextmanager

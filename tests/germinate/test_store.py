@@ -1,6 +1,10 @@
 import json
 import os
 import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +16,7 @@ from germinate.store import (
     atomic_write_jsonl,
     atomic_write_text,
     read_jsonl_rows,
+    remove_partial,
 )
 
 
@@ -112,3 +117,35 @@ def test_open_by_path_and_missing_run(tmp_path):
     assert (by_path.run_id, by_path.path) == ("r1", run.path.resolve())
     with pytest.raises(GerminateError, match="^no such run: r2 "):
         RunDir.open(tmp_path, "r2")
+
+
+def test_remove_partial_clears_what_a_sigkilled_atomic_dir_left(tmp_path):
+    # A writer killed with SIGKILL inside atomic_dir never runs its cleanup.
+    code = textwrap.dedent("""
+        import os, signal, sys
+        from pathlib import Path
+        sys.path.insert(0, sys.argv[2])
+        from germinate.store import atomic_dir
+        with atomic_dir(Path(sys.argv[1])) as tmp:
+            (tmp / "adapter_model.safetensors").write_bytes(b"half")
+            os.kill(os.getpid(), signal.SIGKILL)
+    """)
+    repo = Path(__file__).resolve().parents[2]
+    proc = subprocess.run([sys.executable, "-c", code, str(tmp_path / "adapter"), str(repo)])
+    assert proc.returncode == -9
+    (leftover,) = os.listdir(tmp_path)
+    assert leftover.startswith(".adapter.")
+    assert remove_partial(tmp_path / "adapter") == [leftover]
+    assert os.listdir(tmp_path) == []
+
+
+def test_remove_partial_leaves_everything_else(tmp_path):
+    (tmp_path / "adapter").mkdir()
+    (tmp_path / ".adapter.k3j2x9qa").mkdir()
+    (tmp_path / ".adapter.ab_4ef9x.tmp").write_text("half")
+    keep = [".adapter.notes", ".adapters.k3j2x9qa", ".adapter.k3j2x9qa.bak", ".lock", "adapter", "train.jsonl"]
+    for name in keep[:-2] + keep[-1:]:
+        (tmp_path / name).write_text("mine")
+    assert remove_partial(tmp_path / "adapter") == [".adapter.ab_4ef9x.tmp", ".adapter.k3j2x9qa"]
+    assert sorted(os.listdir(tmp_path)) == sorted(keep)
+    assert remove_partial(tmp_path / "missing" / "adapter") == []
