@@ -46,8 +46,11 @@ test-fast: $(STAMP)
 # Fault injection and fuzzing, longer: make soak SOAK_EXAMPLES=5000 SOAK_TRIALS=500
 SOAK_EXAMPLES ?= 2000
 SOAK_TRIALS ?= 200
+# Concurrent requests in the load test against a real vLLM server (skipped by `make test`).
+SOAK_LOAD_REQUESTS ?= 400
 soak: $(STAMP)
 	GERMINATE_FUZZ_EXAMPLES=$(SOAK_EXAMPLES) GERMINATE_FAULT_TRIALS=$(SOAK_TRIALS) \
+	  GERMINATE_LOAD_REQUESTS=$(SOAK_LOAD_REQUESTS) \
 	  $(BIN)/python -m pytest -q -s tests/faults tests/fuzz $(PYTEST_ARGS)
 
 clean:
