@@ -14,11 +14,14 @@ the caller validates the result anyway.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from germinate.config import Sampling, TeacherConfig
 from germinate.errors import GerminateError
+
+log = logging.getLogger(__name__)
 
 Messages = list[dict[str, str]]
 
@@ -72,6 +75,7 @@ class VLLMTeacher:
             seed=0,
             **kwargs,
         )
+        _compile_grammars_synchronously(self.llm)
 
     def complete(
         self,
@@ -111,6 +115,22 @@ class VLLMTeacher:
 
     def close(self) -> None:
         del self.llm
+
+
+def _compile_grammars_synchronously(llm: Any) -> None:
+    """Make a seeded round reproducible. vLLM 0.32 compiles structured-output grammars on a
+    thread pool and schedules a request only once its grammar is ready, so which requests share
+    a batch (and so the replies) depends on timing: two fresh processes answered the same seeded
+    round differently (7/8 identical). Compiled in the engine's own step they answered 13/13 the
+    same, which is what resume-equals-uninterrupted needs. vLLM has no public switch (only its
+    external_launcher mode turns this off), hence the private attribute, guarded: on another
+    vLLM layout this logs and leaves the engine as it is."""
+    core = getattr(getattr(getattr(llm, "llm_engine", None), "engine_core", None), "engine_core", None)
+    manager = getattr(core, "structured_output_manager", None)
+    if manager is None or not hasattr(manager, "_use_async_grammar_compilation"):
+        log.warning("vLLM's grammar compilation stays asynchronous: seeded rounds may vary with timing")
+        return
+    manager._use_async_grammar_compilation = False
 
 
 class TransformersTeacher:

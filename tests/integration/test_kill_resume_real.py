@@ -15,8 +15,9 @@ adapter or temp file is left, finished rounds and stages are kept rather than re
 is duplicated, night 1's curated set is what the filters make of its candidates, and night 2
 drops each of night 1's accepted instructions it regenerates as a duplicate while the pool
 holds exactly the novel rows of both nights. That night 1 equals night 2 row for row is
-checked too, but marked xfail: vLLM's asynchronous grammar compilation makes the teacher's
-batches, hence its replies, depend on timing (see the mark). The fake-teacher fault suite
+checked too: that needs the teacher to compile grammars synchronously (vLLM's asynchronous
+compilation makes its batches, hence its replies, depend on timing; generators/teachers.py).
+The fake-teacher fault suite
 (tests/faults) covers random kill points; this one covers the real engines.
 """
 
@@ -139,10 +140,6 @@ def _bootstrapped(c: Candidate) -> tuple:
     return c.id, c.instruction, error, c.meta.get("request_index"), c.meta.get("request_seed")
 
 
-def _instructions(run: Path) -> list[str]:
-    return [r["instruction"] for r in read_jsonl_rows(run / "candidates.jsonl")]
-
-
 def _dups(ids: list[str]) -> int:
     return sum(n - 1 for n in Counter(ids).values())
 
@@ -244,11 +241,6 @@ def _reference_curation(cfg, candidates):
                   load_tasks(cfg.curate.decontamination.eval_set, "eval"))
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "vLLM 0.32 compiles structured-output grammars asynchronously and schedules a request only "
-    "when its grammar is ready, so the batches (and bf16 sampling) of a round depend on timing: "
-    "two fresh processes answer the same seeded round differently, resumed or not. Remove this "
-    "mark once the teacher compiles grammars synchronously (generators/teachers.py)."))
 def test_resumed_run_equals_an_uninterrupted_run_with_the_same_seed(nights):
     """Night 2 (same config and seed, never killed) is the uninterrupted reference."""
     root = nights["root"]
@@ -280,8 +272,6 @@ def test_second_night_drops_the_first_nights_instructions_and_the_pool_adds_up(n
     # Same seed, same requests: night 2 asks what night 1 asked, so it regenerates (some of)
     # night 1's instructions; each one that comes back is dropped as a duplicate of night 1's.
     regenerated = [r for r in ledger2 if normalize(r.instruction) in kept1]
-    if not regenerated and _instructions(night1) != _instructions(night2):
-        pytest.xfail("the teacher answered night 2's requests differently (see the xfail above)")
     assert regenerated, "night 2 regenerated none of night 1's accepted instructions"
     for row in regenerated:
         assert row.verdict == "dropped" and "exact_duplicate" in row.reasons, row
