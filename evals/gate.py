@@ -20,7 +20,7 @@ from typing import Any, TypeGuard
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from germinate.errors import GerminateError, first_error
-from germinate.store import atomic_write_json, exclusive
+from germinate.store import atomic_write_json, exclusive, remove_partial
 
 Scores = dict[str, float | None]
 
@@ -153,6 +153,7 @@ def record(data_root: Path, entry: dict[str, Any], promote: bool) -> dict[str, A
     """
     # Read-modify-write under a lock: two runs finishing at once must not lose an entry.
     with exclusive(registry_path(data_root).with_name(".registry.lock"), "the registry"):
+        remove_partial(registry_path(data_root))  # a killed writer's temp copy
         return _record(data_root, entry, promote)
 
 

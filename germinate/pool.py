@@ -9,12 +9,14 @@ added since: a cache, checked against the pool and rebuilt whenever it does not 
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 from germinate.config import NearDuplicateRule
 from germinate.errors import GerminateError
 from germinate.records import LedgerRow
-from germinate.store import atomic_write_json, atomic_write_jsonl, exclusive, read_jsonl_rows
+from germinate.store import atomic_write_json, atomic_write_jsonl, exclusive, read_jsonl_rows, sweep_partial
 
 
 def pool_path(data_root: Path) -> Path:
@@ -32,9 +34,17 @@ def pool_entries(data_root: Path, include_input: bool = False) -> list[tuple[str
             for r in rows]
 
 
+@contextmanager
+def _pool_lock(data_root: Path) -> Iterator[None]:
+    """The pool's writer lock; taking it removes temp copies a killed writer left in pool/."""
+    with exclusive(pool_path(data_root).with_name(".lock"), "the pool"):
+        sweep_partial(pool_path(data_root).parent)
+        yield
+
+
 def add_run(data_root: Path, run_id: str, kept: list[LedgerRow]) -> int:
     """Append a run's kept rows unless that run is already in the pool; returns rows added."""
-    with exclusive(pool_path(data_root).with_name(".lock"), "the pool"):
+    with _pool_lock(data_root):
         rows = load_pool(data_root)
         if any(r["run_id"] == run_id for r in rows):
             return 0
@@ -55,7 +65,7 @@ def pool_index(data_root: Path, rule: NearDuplicateRule, entries: list[tuple[str
 
     base = pool_path(data_root).with_name("index-" + ("instruction-input" if rule.include_input else "instruction"))
     state_path = base.with_suffix(".state.json")
-    with exclusive(pool_path(data_root).with_name(".lock"), "the pool"):
+    with _pool_lock(data_root):
         index = None
         try:
             state = json.loads(state_path.read_text(encoding="utf-8"))

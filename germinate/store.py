@@ -7,6 +7,7 @@ so a crash leaves either the old or the new file, never half of one.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import shutil
@@ -17,6 +18,8 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from germinate.errors import GerminateError
+
+log = logging.getLogger(__name__)
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -90,6 +93,21 @@ def remove_partial(path: Path) -> list[str]:
                 entry.unlink(missing_ok=True)
             removed.append(entry.name)
     return sorted(removed)
+
+
+# `.<name>.<8 random chars>[.tmp]`: what atomic_dir / atomic_write_* name their temp copies.
+_TEMP_NAME = re.compile(r"\.(?P<name>.+)\.[a-z0-9_]{8}(\.tmp)?")
+
+
+def sweep_partial(directory: Path, names: Iterable[str] | None = None) -> list[str]:
+    """`remove_partial` for every file of `directory` (or only those in `names`): what a
+    killed writer left behind. Same rule: only while holding the lock of whoever writes there."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        return []
+    targets = set(names) if names is not None else {
+        m["name"] for e in directory.glob(".*") if (m := _TEMP_NAME.fullmatch(e.name))}
+    return sorted(n for name in targets for n in remove_partial(directory / name))
 
 
 @contextmanager
@@ -183,8 +201,14 @@ class RunDir:
         status.setdefault("stages", {})[stage] = {"done": _now(), **info}
         atomic_write_json(self.file("status.json"), status)
 
-    def lock(self):
-        return exclusive(self.file(".lock"), f"run {self.run_id}")
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        """The run's writer lock. Taking it also removes the temp copies a killed writer of this
+        run left (a half-written ledger, status or adapter): nobody else writes here now."""
+        with exclusive(self.file(".lock"), f"run {self.run_id}"):
+            for name in sweep_partial(self.path):
+                log.warning("removed %s, left by an interrupted write", name)
+            yield
 
     def stage_done(self, stage: str) -> bool:
         return stage in self.status.get("stages", {})

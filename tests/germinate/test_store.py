@@ -17,6 +17,7 @@ from germinate.store import (
     atomic_write_text,
     read_jsonl_rows,
     remove_partial,
+    sweep_partial,
 )
 
 
@@ -149,3 +150,30 @@ def test_remove_partial_leaves_everything_else(tmp_path):
     assert remove_partial(tmp_path / "adapter") == [".adapter.ab_4ef9x.tmp", ".adapter.k3j2x9qa"]
     assert sorted(os.listdir(tmp_path)) == sorted(keep)
     assert remove_partial(tmp_path / "missing" / "adapter") == []
+
+
+def test_taking_a_runs_lock_sweeps_what_killed_writers_left(tmp_path):
+    run = RunDir.create(tmp_path, "r1", "a: 1\n", "pipeline")
+    # What SIGKILL inside atomic_write_* / atomic_dir leaves: temp copies next to their targets.
+    (run.path / ".status.json.q8flf5jw.tmp").write_text("{half")
+    (run.path / ".ledger.parquet.05r4gpig.tmp").write_bytes(b"PAR")
+    (run.path / ".adapter.de2nc5jh").mkdir()
+    (run.path / ".adapter.de2nc5jh" / "adapter_model.safetensors").write_bytes(b"half")
+    # ...and what must stay: the real files, the lock, names that only look similar.
+    (run.path / "adapter").mkdir()
+    (run.path / ".notes.txt").write_text("mine")
+    (run.path / ".status.json.TOO-LONG-TAIL.tmp").write_text("not ours")
+    with run.lock():
+        left = sorted(os.listdir(run.path))
+    assert left == [".lock", ".notes.txt", ".status.json.TOO-LONG-TAIL.tmp", "adapter", "config.yaml",
+                    "status.json"]
+    assert run.status["run_id"] == "r1"
+
+
+def test_sweep_partial_only_touches_the_named_targets(tmp_path):
+    (tmp_path / ".pool.jsonl.abcd1234.tmp").write_text("half")
+    (tmp_path / ".index-instruction.json.zz99yy88.tmp").write_text("half")
+    assert sweep_partial(tmp_path, ["pool.jsonl"]) == [".pool.jsonl.abcd1234.tmp"]
+    assert sweep_partial(tmp_path) == [".index-instruction.json.zz99yy88.tmp"]
+    assert os.listdir(tmp_path) == []
+    assert sweep_partial(tmp_path / "missing") == []
