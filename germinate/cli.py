@@ -43,8 +43,9 @@ def _start(root: Optional[Path]) -> Path:
     return resolved
 
 
-def _preflight(cfg: PipelineConfig) -> None:
-    """Everything that can fail on bad input, checked before a run directory exists."""
+def _preflight(cfg: PipelineConfig, teacher: bool = True) -> None:
+    """Everything that can fail on bad input, checked before a run directory exists.
+    `teacher=False` skips building the teacher (a resumed run whose generation is done)."""
     from flows.generate import preflight_teacher
     from germinate.records import load_tasks
 
@@ -52,7 +53,8 @@ def _preflight(cfg: PipelineConfig) -> None:
     if cfg.curate.decontamination.eval_set:
         load_tasks(cfg.curate.decontamination.eval_set, "eval")
     # Builds (for openai: reaches) the teacher now; the flow reuses it.
-    preflight_teacher(cfg.generate.teacher, cfg.cluster)
+    if teacher:
+        preflight_teacher(cfg.generate.teacher, cfg.cluster)
 
 
 def _create_run(root: Path, cfg, kind: str, run_id: Optional[str]):
@@ -97,7 +99,10 @@ def resume(run: str = typer.Argument(..., help="A run id or directory"),
     if run_dir.status.get("kind") != "pipeline":
         raise GerminateError(f"run {run_dir.run_id} is a '{run_dir.status.get('kind')}' run; only pipeline runs resume")
     cfg = _config(run_dir.file("config.yaml"), [])
-    _preflight(cfg)
+    # Loading the in-process engine costs 20-30 s: skip it when no stage left needs it (the
+    # judge does; it is then loaded before training, the order a fresh run uses).
+    done = run_dir.stage_done
+    _preflight(cfg, teacher=not done("generate") or (cfg.evaluate.judge and not done("evaluate")))
     run_dir.update_status(status="running")
     _run_pipeline(cfg, run_dir.data_root, run_dir)
 
