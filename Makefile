@@ -55,3 +55,15 @@ soak: $(STAMP)
 
 clean:
 	rm -rf germinate-data
+
+# Benchmark only, never part of `make test`: germinate vs distilabel's SelfInstruct on the same
+# seeds and model (bench/README.md). `pip install --dry-run distilabel==1.5.3` only adds
+# packages (distilabel, nest-asyncio, pathlib-abc, portalocker, universal-pathlib); its
+# TransformersLLM needs only transformers + torch, already installed. The venv's current
+# versions are passed as constraints, so a resolver change fails here instead of moving a pin.
+DISTILABEL ?= distilabel==1.5.3
+.PHONY: bench-distilabel
+bench-distilabel: $(STAMP)
+	$(BIN)/pip freeze --exclude-editable | grep -v '^-e ' > $(VENV)/distilabel-constraints.txt
+	$(BIN)/pip install -q -c $(VENV)/distilabel-constraints.txt $(DISTILABEL)
+	HF_HUB_OFFLINE=1 $(BIN)/python bench/distilabel_compare.py $(ARGS)
