@@ -167,15 +167,21 @@ def night(root: Path, run_id: str, run_seed: int) -> None:
             entering(run_id, "tune")
             ft.tune_flow.fn(tune, str(root), run_id)
         # The gate as evaluate_flow applies it: decide against the registry's champion, record,
-        # then mark the stage. The score is a stand-in computed from the ledger.
+        # then mark the stage; a run already recorded keeps its decision. The score is a
+        # stand-in computed from the ledger.
         if not run.stage_done("evaluate"):
             entering(run_id, "evaluate")
             stage = run.status["stages"]["curate"]
             scores = {"rouge_l": round(stage["kept"] / max(1, stage["generated"]), 6)}
-            champ = gate.load(root)["champion"]
-            decision = gate.decide(scores, champ["scores"] if champ else None, "rouge_l", 0.0)
-            gate.record(root, {"run_id": run_id, "adapter": str(run.file("adapter")), "base_model": "tiny",
-                               "scores": scores, "decision": decision}, decision["promote"])
+            registry = gate.load(root)
+            recorded = next((h for h in registry["history"] if h["run_id"] == run_id), None)
+            if recorded:  # killed after the registry write: keep its decision, as evaluate_flow does
+                decision = recorded["decision"]
+            else:
+                champ = registry["champion"]
+                decision = gate.decide(scores, champ["scores"] if champ else None, "rouge_l", 0.0)
+                gate.record(root, {"run_id": run_id, "adapter": str(run.file("adapter")), "base_model": "tiny",
+                                   "scores": scores, "decision": decision}, decision["promote"])
             run.mark_stage("evaluate", promote=decision["promote"])
         entering(run_id, "completed")
         run.update_status(status="completed")
