@@ -11,7 +11,7 @@ from prefect.cache_policies import NONE
 from germinate.config import TuneConfig
 from germinate.models import resolve_model
 from germinate.records import load_tasks
-from germinate.store import RunDir, remove_partial
+from germinate.store import RunDir
 from tuning.data import fingerprint, training_rows, write_jsonl
 from tuning.train import train
 
@@ -29,10 +29,8 @@ def tune_flow(config: TuneConfig, data_root: str, run_id: str, seeds: str | None
     adapter_dir = run.file("adapter")
     if run.stage_done("tune") and (adapter_dir / "adapter_config.json").exists():
         return str(adapter_dir)
-    # A run killed mid-training leaves its half-built adapter under a temporary name; we hold
-    # the run's lock, so nothing else is writing one. Without this each kill left a copy behind.
-    for name in remove_partial(adapter_dir):
-        print(f"removed the partial adapter {name} of an interrupted training")
+    # A half-built adapter of a killed training (`.adapter.*`) is gone already: every caller
+    # holds the run's lock, and taking it removes what killed writers left (RunDir.lock).
     started = time.perf_counter()
     seed_tasks = load_tasks(Path(seeds), "seed") if seeds and config.include_seeds else []
     rows = training_rows(run, config, seed_tasks)

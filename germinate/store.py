@@ -70,44 +70,42 @@ def atomic_dir(path: Path) -> Iterator[Path]:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-# The random part tempfile.mkstemp/mkdtemp put after our ".{name}." prefix.
-_TEMP_TAIL = re.compile(r"[a-z0-9_]{8}(\.tmp)?")
-
-
-def remove_partial(path: Path) -> list[str]:
-    """Delete the temporary copies of `path` that a killed `atomic_dir`/`atomic_write_*` left.
-
-    SIGKILL skips the `finally` that cleans up, so e.g. `.adapter.k3j2x9qa/` (a half-trained
-    adapter, as big as the adapter) stays next to `adapter/` and every kill would add one.
-    Call it only while holding the lock of whatever writes `path`: a live writer's temp
-    copy looks the same. Returns the names removed.
-    """
-    path = Path(path)
-    removed = []
-    prefix = f".{path.name}."
-    for entry in path.parent.glob(".*") if path.parent.is_dir() else []:
-        if entry.name.startswith(prefix) and _TEMP_TAIL.fullmatch(entry.name[len(prefix):]):
-            if entry.is_dir() and not entry.is_symlink():
-                shutil.rmtree(entry, ignore_errors=True)
-            else:
-                entry.unlink(missing_ok=True)
-            removed.append(entry.name)
-    return sorted(removed)
-
-
-# `.<name>.<8 random chars>[.tmp]`: what atomic_dir / atomic_write_* name their temp copies.
+# `.<name>.<8 random chars>[.tmp]`: the temp copy atomic_dir / atomic_write_* make of `<name>`
+# (tempfile.mkstemp/mkdtemp's random part after our ".{name}." prefix).
 _TEMP_NAME = re.compile(r"\.(?P<name>.+)\.[a-z0-9_]{8}(\.tmp)?")
 
 
 def sweep_partial(directory: Path, names: Iterable[str] | None = None) -> list[str]:
-    """`remove_partial` for every file of `directory` (or only those in `names`): what a
-    killed writer left behind. Same rule: only while holding the lock of whoever writes there."""
+    """Delete the temp copies that a killed `atomic_dir`/`atomic_write_*` left in `directory`
+    (only those of the files in `names`, when given); returns the names removed.
+
+    SIGKILL skips the `finally` that cleans up, so e.g. `.adapter.k3j2x9qa/` (a half-trained
+    adapter, as big as the adapter) stays next to `adapter/` and every kill would add one.
+    Call it only while holding the lock of whatever writes there: a live writer's temp copy
+    looks the same.
+    """
     directory = Path(directory)
     if not directory.is_dir():
         return []
-    targets = set(names) if names is not None else {
-        m["name"] for e in directory.glob(".*") if (m := _TEMP_NAME.fullmatch(e.name))}
-    return sorted(n for name in targets for n in remove_partial(directory / name))
+    wanted = None if names is None else set(names)
+    removed = []
+    for entry in directory.glob(".*"):
+        match = _TEMP_NAME.fullmatch(entry.name)
+        if match is None or (wanted is not None and match["name"] not in wanted):
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+        log.warning("removed %s, left by an interrupted write", entry)
+        removed.append(entry.name)
+    return sorted(removed)
+
+
+def remove_partial(path: Path) -> list[str]:
+    """`sweep_partial` for the temp copies of one file or directory."""
+    path = Path(path)
+    return sweep_partial(path.parent, [path.name])
 
 
 @contextmanager
@@ -206,8 +204,7 @@ class RunDir:
         """The run's writer lock. Taking it also removes the temp copies a killed writer of this
         run left (a half-written ledger, status or adapter): nobody else writes here now."""
         with exclusive(self.file(".lock"), f"run {self.run_id}"):
-            for name in sweep_partial(self.path):
-                log.warning("removed %s, left by an interrupted write", name)
+            sweep_partial(self.path)
             yield
 
     def stage_done(self, stage: str) -> bool:
