@@ -294,7 +294,7 @@ def _rss_mib() -> float:
 
 def child(engine: str, n: int, seed: int, out: Path, nightly: int, exact_max_pool: int | None) -> None:
     """Run one engine on n instructions; write times, peak RSS and drops as JSON to `out`."""
-    from germinate.config import NearDuplicateRule
+    from core.config import NearDuplicateRule
 
     rule = NearDuplicateRule()
     if exact_max_pool is not None:
@@ -425,7 +425,7 @@ def main() -> None:
     print(f"machine: {machine()}")
     print(f"packages: {versions()}")
     from filters.blocking import SHARED
-    from germinate.config import NearDuplicateRule
+    from core.config import NearDuplicateRule
 
     rule = NearDuplicateRule()
     emp = rule.exact_max_pool if args.exact_max_pool is None else args.exact_max_pool

@@ -47,8 +47,8 @@ SYSTEMS = ("germinate-vllm", "germinate-transformers", "distilabel-transformers"
 PLACEHOLDER_OUTPUT = "OK."
 
 if TYPE_CHECKING:
-    from germinate.config import CurateConfig, GenerateConfig
-    from germinate.records import Candidate, LedgerRow, SeedTask
+    from core.config import CurateConfig, GenerateConfig
+    from core.records import Candidate, LedgerRow, SeedTask
 
 
 @dataclass
@@ -136,7 +136,7 @@ def valid_rows(instructions: list[str], seeds: list[SeedTask], eval_tasks: list[
                cfg: CurateConfig) -> list[LedgerRow]:
     """germinate's curation over bare instructions; the same call for every system."""
     from filters import curate
-    from germinate.records import Candidate
+    from core.records import Candidate
 
     candidates = [Candidate(id=f"i{i:05d}", instruction=text, output=PLACEHOLDER_OUTPUT)
                   for i, text in enumerate(instructions)]
@@ -146,12 +146,12 @@ def valid_rows(instructions: list[str], seeds: list[SeedTask], eval_tasks: list[
 
 def worker(system: str, args: argparse.Namespace) -> Result:
     """One system, in this process: the parent starts one subprocess per system."""
-    from germinate import runtime_env
+    from core import runtime_env
 
     runtime_env.configure(Path(os.environ.get("GERMINATE_HOME", "germinate-data")).resolve())
-    from germinate.config import GenerateConfig, TeacherConfig
-    from germinate.models import resolve_model
-    from germinate.records import load_tasks
+    from core.config import GenerateConfig, TeacherConfig
+    from core.models import resolve_model
+    from core.records import load_tasks
 
     cfg = GenerateConfig(teacher=TeacherConfig(model=args.model), seeds=args.seeds,
                          requests_per_round=args.requests_per_round)
@@ -182,8 +182,8 @@ def spawn(system: str, args: argparse.Namespace) -> Result:
 def report(results: list[Result], args: argparse.Namespace) -> None:
     from filters.curate import drop_counts
     from germinate import __version__
-    from germinate.config import CurateConfig
-    from germinate.records import load_tasks
+    from core.config import CurateConfig
+    from core.records import load_tasks
 
     cur = CurateConfig()
     seeds = load_tasks(args.seeds)

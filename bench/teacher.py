@@ -33,14 +33,14 @@ def main() -> None:
     ap.add_argument("--backends", default="transformers,vllm")
     args = ap.parse_args()
 
-    from germinate import runtime_env
+    from core import runtime_env
 
     runtime_env.configure(Path(os.environ.get("GERMINATE_HOME", "germinate-data")).resolve())
     from generators import self_instruct as si
     from generators.teachers import TransformersTeacher, VLLMTeacher
-    from germinate.config import GenerateConfig, Sampling, TeacherConfig
-    from germinate.models import resolve_model
-    from germinate.records import load_tasks
+    from core.config import GenerateConfig, Sampling, TeacherConfig
+    from core.models import resolve_model
+    from core.records import load_tasks
 
     cfg = GenerateConfig(teacher=TeacherConfig(model=args.model, max_concurrency=args.prompts))
     path = resolve_model(cfg.teacher.model)

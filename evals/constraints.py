@@ -22,8 +22,8 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from filters.language import detect_language
-from germinate.errors import GerminateError
+from core.language import detect_language
+from core.errors import GerminateError
 
 Constraint = dict[str, Any]
 
@@ -111,7 +111,7 @@ def is_json(constraint: Constraint, answer: str) -> bool:
 
 
 def language(constraint: Constraint, answer: str) -> bool:
-    """The answer's dominant script names the requested language (`filters.language`)."""
+    """The answer's dominant script names the requested language (`core.language`)."""
     lang = constraint.get("lang")
     if not isinstance(lang, str) or not lang:
         raise GerminateError(f"constraint {constraint}: 'lang' must be a language code like 'ko'")

@@ -19,8 +19,8 @@ from typing import Any, TypeGuard
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from germinate.errors import GerminateError, first_error
-from germinate.store import atomic_write_json, exclusive, remove_partial
+from core.errors import GerminateError, first_error
+from core.store import atomic_write_json, exclusive, remove_partial
 
 Scores = dict[str, float | None]
 

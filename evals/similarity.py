@@ -7,7 +7,7 @@ reports it for held-out tasks; it rewards answers that say what the reference sa
 We score with Google's maintained `rouge-score` package but give it our own tokenizer. Its
 default tokenizer lowercases and then replaces every character outside [a-z0-9] with a space,
 so a Korean answer becomes zero tokens and every Korean pair scores 0.0 whatever it says. The
-tokenizer here is `filters.text.words` (lowercased Unicode `\\w+` words, NFC-normalised), the
+tokenizer here is `core.text.words` (lowercased Unicode `\\w+` words, NFC-normalised), the
 same definition of a word the curation filters use, so Korean words count like English ones.
 No stemming: the Porter stemmer is English-only and is off in rouge-score by default.
 
@@ -21,12 +21,12 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
-from filters.text import words
-from germinate.errors import GerminateError
+from core.text import words
+from core.errors import GerminateError
 
 
 class UnicodeWordTokenizer:
-    """A rouge-score tokenizer (any object with `tokenize`) over `filters.text.words`:
+    """A rouge-score tokenizer (any object with `tokenize`) over `core.text.words`:
     lowercased `\\w+` words in any script, so Korean text keeps its words."""
 
     def tokenize(self, text: str) -> list[str]:

@@ -12,11 +12,11 @@ import unicodedata
 from collections.abc import Callable
 from functools import lru_cache
 
-from germinate.config import CurateConfig
-from germinate.records import Candidate
-from filters.language import detect_language
+from core.config import CurateConfig
+from core.records import Candidate
+from core.language import detect_language
 from filters.similarity import rouge_l
-from filters.text import normalize, words
+from core.text import normalize, words
 
 Check = Callable[[Candidate, CurateConfig], str | None]
 

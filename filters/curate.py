@@ -16,14 +16,14 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from germinate.config import CurateConfig
-from germinate.records import Candidate, LedgerRow, SeedTask
+from core.config import CurateConfig
+from core.records import Candidate, LedgerRow, SeedTask
 from filters.checks import check_all
 from filters.decontaminate import REASON as EVAL_OVERLAP
 from filters.decontaminate import EvalIndex
 from filters.index import PoolIndex
 from filters.similarity import TokenEncoder, best_match, nearest
-from filters.text import normalize
+from core.text import normalize
 
 EXACT_DUPLICATE = "exact_duplicate"
 NEAR_DUPLICATE = "near_duplicate"

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from germinate.config import CurateConfig
-from germinate.records import Candidate, SeedTask
+from core.config import CurateConfig
+from core.records import Candidate, SeedTask
 from filters.similarity import TokenEncoder, best_match
-from filters.text import words
+from core.text import words
 
 REASON = "eval_overlap"
 

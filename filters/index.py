@@ -20,8 +20,10 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from germinate.config import NearDuplicateRule
-from germinate.errors import GerminateError
+from core import pool
+from core.config import NearDuplicateRule
+from core.errors import GerminateError
+from core.store import atomic_write_json
 from filters.blocking import PrefixBlocker, Prefixes
 from filters.similarity import TokenEncoder, best_match, nearest_blocked, nearest_exact
 
@@ -223,3 +225,32 @@ class PoolIndex:
         return nearest_blocked(
             codes, self.codes, self.blocker, score_cutoff=score_cutoff, prefixes=prefixes
         )
+
+
+def persisted_index(data_root: Path, rule: NearDuplicateRule, entries: list[tuple[str, str]]) -> "PoolIndex":
+    """The persisted index of `entries` (`pool_entries`, in pool order), brought up to date.
+
+    Only rows past what the saved index covers are encoded. The sidecar state (rows covered,
+    id of the last one) is written after the index files, so a crash in between, or a pool
+    that changed under it, reads as a mismatch and the index is rebuilt, never trusted.
+    """
+    base = pool.pool_path(data_root).with_name("index-" + ("instruction-input" if rule.include_input else "instruction"))
+    state_path = base.with_suffix(".state.json")
+    with pool.pool_lock(data_root):
+        index = None
+        try:
+            state = json.loads(state_path.read_text(encoding="utf-8"))
+            rows = int(state["rows"])
+            if 0 < rows <= len(entries) and entries[rows - 1][0] == state["last_id"]:
+                index = PoolIndex.load(base, threshold=rule.threshold, exact_max_pool=rule.exact_max_pool)
+                index = index if len(index) == rows else None
+        except (OSError, ValueError, KeyError, TypeError, GerminateError):
+            index = None
+        if index is None:
+            index = PoolIndex(rule.threshold, rule.exact_max_pool)
+        new = entries[len(index):]
+        if new:
+            index.add([text for _, text in new])
+            index.save(base)
+            atomic_write_json(state_path, {"rows": len(index), "last_id": entries[len(index) - 1][0]})
+    return index

@@ -11,7 +11,7 @@ character (`TokenEncoder`) and let `process.cdist` score whole matrices on all c
 
 So the default threshold 0.7 (`CurateConfig.near_duplicate.threshold`) is Self-Instruct's
 own number applied to the same quantity: token-level ROUGE-L F1, no stemming. The one
-difference is the tokenizer: ours (`filters.text.words`) is Unicode-aware, where
+difference is the tokenizer: ours (`core.text.words`) is Unicode-aware, where
 rouge-score's default tokenizer keeps only [a-z0-9] and turns Korean text into empty
 strings (every pair of Korean instructions would then score 0 and never be deduplicated).
 
@@ -28,10 +28,10 @@ import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import Indel
 
-from germinate.config import NearDuplicateRule
-from germinate.errors import GerminateError
+from core.config import NearDuplicateRule
+from core.errors import GerminateError
 from filters.blocking import PrefixBlocker, Prefixes
-from filters.text import words
+from core.text import words
 
 _DEFAULTS = NearDuplicateRule()
 
@@ -77,7 +77,7 @@ class TokenEncoder:
         return code
 
     def encode(self, text: str) -> str:
-        """One character per word token of `text` (see `filters.text.words`)."""
+        """One character per word token of `text` (see `core.text.words`)."""
         tokens = words(text)
         try:  # every token already known: the common case, one dict lookup each
             return "".join([self.vocab[token] for token in tokens])

@@ -14,8 +14,8 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from germinate.config import ClusterConfig, TeacherConfig
-from germinate.errors import GerminateError
+from core.config import ClusterConfig, TeacherConfig
+from core.errors import GerminateError
 
 T = TypeVar("T")
 

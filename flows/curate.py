@@ -10,14 +10,14 @@ from prefect.cache_policies import NONE
 
 from filters import check_invariant, curate
 from filters.curate import RowFacts, row_facts
-from filters.index import PoolIndex
+from filters.index import PoolIndex, persisted_index
 from flows.cluster import merge_shards, run_shards, shard_count, shard_indices
-from germinate import pool
-from germinate.artifacts import publish_curation
-from germinate.config import ClusterConfig, CurateConfig
-from germinate.outputs import fingerprint_file, write_curated
-from germinate.records import Candidate, load_tasks
-from germinate.store import RunDir, read_jsonl_rows
+from core import pool
+from reports.artifacts import publish_curation
+from core.config import ClusterConfig, CurateConfig
+from reports.outputs import fingerprint_file, write_curated
+from core.records import Candidate, load_tasks
+from core.store import RunDir, read_jsonl_rows
 
 
 @task(name="row-facts", cache_policy=NONE)
@@ -71,7 +71,7 @@ def curate_flow(config: CurateConfig, data_root: str, run_id: str, use_pool: boo
     pool_rows = seed_rows + entries
     # The pool's persisted index covers `entries` (not the seeds, scored exactly: they are few).
     # A resume whose own rows are in the pool already skips it: they would sit inside it.
-    index = pool.pool_index(Path(data_root), config.near_duplicate, entries) if entries and not own else None
+    index = persisted_index(Path(data_root), config.near_duplicate, entries) if entries and not own else None
     eval_path = config.decontamination.eval_set
     eval_str = str(eval_path) if eval_path else None
     texts = [t for _, t in (seed_rows if index is not None else pool_rows)]

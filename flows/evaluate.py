@@ -19,13 +19,13 @@ from evals import gate
 from evals.constraints import strict_accuracy
 from evals.judge import JUDGE_SCHEMA, judge_pairs
 from evals.similarity import mean_rouge_l
-from germinate.config import EvalConfig, Sampling, TeacherConfig
-from germinate.errors import GerminateError
-from germinate.models import resolve_model
-from germinate.outputs import user_prompt
-from germinate.records import load_tasks
-from germinate.store import atomic_write_json
-from tuning.answers import Answer, check_adapter, generate_transformers, generate_vllm, heldout_loss
+from core.config import EvalConfig, Sampling, TeacherConfig
+from core.errors import GerminateError
+from core.models import resolve_model
+from core.records import user_prompt
+from core.records import load_tasks
+from core.store import atomic_write_json
+from evals.answers import Answer, check_adapter, generate_transformers, generate_vllm, heldout_loss
 
 LOWER_IS_BETTER = {"heldout_loss"}
 

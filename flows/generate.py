@@ -19,9 +19,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from generators import self_instruct as si
 from generators.teachers import Completion, Teacher, make_teacher
 from flows.cluster import merge_shards, run_shards, shard_count, shard_indices, teacher_for_shard
-from germinate.config import ClusterConfig, GenerateConfig, Sampling, TeacherConfig
-from germinate.records import Candidate, SeedTask, load_tasks
-from germinate.store import RunDir, atomic_write_json, atomic_write_jsonl, read_jsonl_rows
+from core.config import ClusterConfig, GenerateConfig, Sampling, TeacherConfig
+from core.records import Candidate, SeedTask, load_tasks
+from core.store import RunDir, atomic_write_json, atomic_write_jsonl, read_jsonl_rows
 
 _TEACHERS: dict[str, Teacher] = {}
 
@@ -44,7 +44,7 @@ def preflight_teacher(cfg: TeacherConfig, cluster: ClusterConfig = ClusterConfig
         for shard in range(max(1, len(cfg.endpoints))):
             get_teacher(teacher_for_shard(cfg, shard))
     elif cluster.runner == "dask":
-        from germinate.models import resolve_model
+        from core.models import resolve_model
 
         resolve_model(cfg.model)
     else:

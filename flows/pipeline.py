@@ -17,12 +17,12 @@ from flows.curate import curate_flow
 from flows.evaluate import evaluate_flow
 from flows.generate import generate_flow
 from flows.tune import tune_flow
-from germinate import paths, runtime_env
-from germinate.artifacts import publish_eval, publish_summary
-from germinate.config import PipelineConfig
-from germinate.html_report import write_report
-from germinate.outputs import fingerprint_file
-from germinate.store import RunDir
+from core import paths, runtime_env
+from reports.artifacts import publish_eval, publish_summary
+from core.config import PipelineConfig
+from reports.html_report import write_report
+from reports.outputs import fingerprint_file
+from core.store import RunDir
 
 
 @flow(name="pipeline", log_prints=True)
@@ -97,9 +97,9 @@ def finish(run: RunDir) -> None:
 
 def new_run(config: PipelineConfig, root: Path) -> RunDir:
     """Validate inputs (seeds, eval set, teacher), then create the run directory."""
-    from germinate.config import dump_config
-    from germinate.records import load_tasks
-    from germinate.store import new_run_id
+    from core.config import dump_config
+    from core.records import load_tasks
+    from core.store import new_run_id
     from flows.generate import preflight_teacher
 
     load_tasks(config.generate.seeds, "seed")

@@ -8,10 +8,10 @@ from pathlib import Path
 from prefect import flow, task
 from prefect.cache_policies import NONE
 
-from germinate.config import TuneConfig
-from germinate.models import resolve_model
-from germinate.records import load_tasks
-from germinate.store import RunDir
+from core.config import TuneConfig
+from core.models import resolve_model
+from core.records import load_tasks
+from core.store import RunDir
 from tuning.data import fingerprint, training_rows, write_jsonl
 from tuning.train import train
 

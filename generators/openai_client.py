@@ -14,9 +14,9 @@ import random
 
 import httpx
 
-from germinate.config import Sampling, TeacherConfig
-from germinate.errors import GerminateError
-from germinate.records import clean_text
+from core.config import Sampling, TeacherConfig
+from core.errors import GerminateError
+from core.records import clean_text
 from generators.teachers import Completion, Messages
 
 RETRYABLE_STATUS = {408, 409, 429, 500, 502, 503, 504}

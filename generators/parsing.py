@@ -7,13 +7,12 @@ The schemas below are also what the backends are asked to follow.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
-from germinate.records import sanitize
+from core.json_text import extract_json
 
 
 class NewTasks(BaseModel):
@@ -61,26 +60,8 @@ def instance_schema(output_first: bool) -> dict[str, Any]:
     }
 
 
-_FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.S)
 # Greedy `.*\S` then `\s*$`: linear; a lazy `.+?` before `\s*$` backtracks quadratically.
 _NUMBERED = re.compile(r"^\s*(?:\d{1,3}[.)]|[-*•])\s+(.*\S)\s*$", re.S)
-
-
-def extract_json(text: str) -> Any | None:
-    """The first JSON object in `text`: whole text, a fenced block, or the outermost braces."""
-    candidates = [text.strip()]
-    candidates += [m.strip() for m in _FENCE.findall(text)]
-    start, end = text.find("{"), text.rfind("}")
-    if 0 <= start < end:
-        candidates.append(text[start : end + 1])
-    for cand in candidates:
-        try:
-            # Lone surrogates (a "\ud83d" escape) would break every later UTF-8 write.
-            return sanitize(json.loads(cand))
-        # ValueError covers JSONDecodeError and Python's limit on huge integer literals.
-        except (ValueError, RecursionError):
-            continue
-    return None
 
 
 def _clean_task(task: str) -> str:

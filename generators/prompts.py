@@ -12,7 +12,7 @@ from pathlib import Path
 
 import jinja2
 
-from germinate.records import SeedTask
+from core.records import SeedTask
 
 TEMPLATES = Path(__file__).parent / "prompts"
 

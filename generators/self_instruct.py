@@ -18,7 +18,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from filters.text import normalize
+from core.text import normalize
 from generators.parsing import (
     CLASSIFICATION_SCHEMA,
     instance_schema,
@@ -29,8 +29,8 @@ from generators.parsing import (
 )
 from generators.prompts import classification_messages, instance_messages, instruction_messages
 from generators.teachers import Completion, Messages
-from germinate.config import GenerateConfig, Sampling
-from germinate.records import Candidate, SeedTask
+from core.config import GenerateConfig, Sampling
+from core.records import Candidate, SeedTask
 
 
 @dataclass

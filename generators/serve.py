@@ -19,8 +19,8 @@ from typing import Iterator
 
 import httpx
 
-from germinate.config import TeacherConfig
-from germinate.errors import GerminateError
+from core.config import TeacherConfig
+from core.errors import GerminateError
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -76,7 +76,7 @@ def vllm_servers(cfg: TeacherConfig, n: int, host: str = "127.0.0.1", ports: lis
 
     All start before any is awaited, so n servers cost about one start-up, not n.
     """
-    from germinate.models import resolve_model
+    from core.models import resolve_model
 
     model_path = resolve_model(cfg.model)
     ports = ports or [free_port(host) for _ in range(n)]

@@ -18,8 +18,8 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from germinate.config import Sampling, TeacherConfig
-from germinate.errors import GerminateError
+from core.config import Sampling, TeacherConfig
+from core.errors import GerminateError
 
 log = logging.getLogger(__name__)
 
@@ -197,7 +197,7 @@ class TransformersTeacher:
 
 def make_teacher(cfg: TeacherConfig) -> Teacher:
     """Build the configured backend (the embedded model is converted on first use)."""
-    from germinate.models import resolve_model
+    from core.models import resolve_model
 
     if cfg.backend == "openai":
         from generators.openai_client import OpenAITeacher

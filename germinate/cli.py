@@ -14,10 +14,10 @@ except ImportError:  # pragma: no cover - older typer uses click itself
     from click import exceptions as click_exc
 from rich.console import Console
 
-from germinate import runtime_env
-from germinate.config import PipelineConfig, load_config, parse_override
-from germinate.errors import GerminateError
-from germinate.paths import data_root as resolve_root
+from core import runtime_env
+from core.config import PipelineConfig, load_config, parse_override
+from core.errors import GerminateError
+from core.paths import data_root as resolve_root
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Grow instruction-tuning data with a self-instructing teacher.")
@@ -47,7 +47,7 @@ def _preflight(cfg: PipelineConfig, teacher: bool = True) -> None:
     """Everything that can fail on bad input, checked before a run directory exists.
     `teacher=False` skips building the teacher (a resumed run whose generation is done)."""
     from flows.generate import preflight_teacher
-    from germinate.records import load_tasks
+    from core.records import load_tasks
 
     load_tasks(cfg.generate.seeds, "seed")
     if cfg.curate.decontamination.eval_set:
@@ -58,8 +58,8 @@ def _preflight(cfg: PipelineConfig, teacher: bool = True) -> None:
 
 
 def _create_run(root: Path, cfg, kind: str, run_id: Optional[str]):
-    from germinate.config import dump_config
-    from germinate.store import RunDir, new_run_id
+    from core.config import dump_config
+    from core.store import RunDir, new_run_id
 
     return RunDir.create(root, run_id or new_run_id(), dump_config(cfg), kind)
 
@@ -79,7 +79,7 @@ def _run_pipeline(cfg: PipelineConfig, root: Path, run_dir) -> None:
     import json
 
     from flows.pipeline import pipeline_flow
-    from germinate.report import print_eval, print_summary
+    from reports.console import print_eval, print_summary
 
     with _failing(run_dir):
         pipeline_flow(cfg, str(root), run_dir.run_id)
@@ -92,7 +92,7 @@ def _run_pipeline(cfg: PipelineConfig, root: Path, run_dir) -> None:
 def resume(run: str = typer.Argument(..., help="A run id or directory"),
            data_root: Optional[Path] = RootOpt) -> None:
     """Finish an interrupted run: finished requests and stages are not redone."""
-    from germinate.store import RunDir
+    from core.store import RunDir
 
     root = _start(data_root)
     run_dir = RunDir.open(root, run)
@@ -113,7 +113,7 @@ def tune(run: str = typer.Argument(..., help="A curated run id or directory"),
          set_: list[str] = SetOpt) -> None:
     """LoRA-tune the student on the curated data; the adapter goes to RUN/adapter."""
     from flows.tune import tune_flow
-    from germinate.store import RunDir
+    from core.store import RunDir
 
     root = _start(data_root)
     run_dir = RunDir.open(root, run)
@@ -135,7 +135,7 @@ def eval_(eval_set: Optional[Path] = typer.Option(None, "--eval-set", help="Self
           set_: list[str] = SetOpt) -> None:
     """Base vs champion (vs --adapter) on a held-out set; prints the table, changes nothing."""
     from flows.evaluate import eval_items, evaluate_flow
-    from germinate.report import print_eval
+    from reports.console import print_eval
 
     root = _start(data_root)
     extra = [("evaluate.eval_set", str(eval_set))] if eval_set else []
@@ -143,8 +143,8 @@ def eval_(eval_set: Optional[Path] = typer.Option(None, "--eval-set", help="Self
     cfg = _config(config, set_, extra)
     eval_items(cfg.evaluate.eval_set)  # a bad eval file fails here, before any model loads
     if adapter is not None:
-        from germinate.models import resolve_model
-        from tuning.answers import check_adapter
+        from core.models import resolve_model
+        from evals.answers import check_adapter
 
         # Before any flow starts: a wrong adapter is bad input, reported in one line.
         check_adapter(adapter, resolve_model(cfg.tune.student))
@@ -183,9 +183,9 @@ def curate(run: Optional[str] = typer.Argument(None, help="A run id or directory
            config: Optional[Path] = ConfigOpt, data_root: Optional[Path] = RootOpt,
            set_: list[str] = SetOpt) -> None:
     """Run the filters on a generated run, or on any dataset file with --input."""
-    from germinate.inputs import FORMATS, read_candidates
-    from germinate.records import load_tasks
-    from germinate.store import RunDir, atomic_write_jsonl, new_run_id
+    from core.inputs import FORMATS, read_candidates
+    from core.records import load_tasks
+    from core.store import RunDir, atomic_write_jsonl, new_run_id
 
     root = _start(data_root)
     cfg = _config(config, set_)
@@ -210,7 +210,7 @@ def curate(run: Optional[str] = typer.Argument(None, help="A run id or directory
         cfg = cfg.model_copy(update={"generate": _config(run_dir.file("config.yaml"), []).generate})
     from flows.cluster import scheduler, with_runner
     from flows.curate import curate_flow
-    from germinate.report import print_summary
+    from reports.console import print_summary
 
     with _failing(run_dir), scheduler(cfg.cluster) as address:
         with_runner(curate_flow, address)(cfg.curate, str(run_dir.data_root), run_dir.run_id,

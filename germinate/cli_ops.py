@@ -12,9 +12,9 @@ import typer
 
 from germinate.cli import (ConfigOpt, RootOpt, SetOpt, _config, _preflight, _start, app, model_app, out,
                            teacher_app)
-from germinate.config import parse_override
-from germinate.errors import GerminateError
-from germinate.paths import data_root as resolve_root
+from core.config import parse_override
+from core.errors import GerminateError
+from core.paths import data_root as resolve_root
 
 
 @app.command()
@@ -25,8 +25,8 @@ def inspect(run: Optional[str] = typer.Argument(None, help="A run id or director
             export: Optional[Path] = typer.Option(None, "--export", help="Write RUN's dropped rows to this JSONL"),
             data_root: Optional[Path] = RootOpt) -> None:
     """Counts and samples per reason; --reason near_duplicate shows neighbours and scores."""
-    from germinate.report import diff_runs, export_dropped, inspect_run
-    from germinate.store import RunDir
+    from reports.console import diff_runs, export_dropped, inspect_run
+    from core.store import RunDir
 
     root = resolve_root(data_root)
     if diff:
@@ -50,9 +50,9 @@ def refilter(run: str = typer.Argument(..., help="A curated run id or directory"
              set_: list[str] = typer.Option([], "--set", help="A curate setting, e.g. near_duplicate.threshold=0.8"),
              data_root: Optional[Path] = RootOpt) -> None:
     """Re-apply the filters to a run's stored candidates with other settings; no teacher call."""
-    from germinate.report import print_summary
-    from germinate.store import RunDir
-    from germinate.whatif import refilter as refilter_run
+    from reports.console import print_summary
+    from core.store import RunDir
+    from flows.refilter import refilter as refilter_run
 
     root = resolve_root(data_root)
     run_dir = RunDir.open(root, run)
@@ -65,7 +65,7 @@ def refilter(run: str = typer.Argument(..., help="A curated run id or directory"
 @app.command()
 def runs(data_root: Optional[Path] = RootOpt) -> None:
     """List runs: date, kind, status, counts, score, promotion."""
-    from germinate.report import list_runs
+    from reports.console import list_runs
 
     list_runs(out, resolve_root(data_root))
 
@@ -73,7 +73,7 @@ def runs(data_root: Optional[Path] = RootOpt) -> None:
 @model_app.command("prepare")
 def model_prepare(which: str = typer.Argument("all", help="teacher | student | all")) -> None:
     """Convert the embedded model(s) from GGUF to HF safetensors in the cache (done lazily too)."""
-    from germinate.models import EMBEDDED, prepare
+    from core.models import EMBEDDED, prepare
 
     _start(None)
     keys = {"teacher": ["smollm2-135m-instruct"], "student": ["gemma-3-270m"], "all": list(EMBEDDED)}.get(which)
@@ -113,7 +113,7 @@ def schedule(config: Optional[Path] = ConfigOpt, data_root: Optional[Path] = Roo
              cron: Optional[str] = typer.Option(None, help="Cron expression (default from config: 0 2 * * *)"),
              timezone: Optional[str] = typer.Option(None, help="IANA time zone, e.g. Asia/Seoul")) -> None:
     """Serve the nightly `pipeline` deployment on its cron schedule (Ctrl-C stops)."""
-    from germinate.schedule import serve_nightly
+    from flows.schedule import serve_nightly
 
     root = _start(data_root)
     extra = [("schedule.cron", cron)] if cron else []
@@ -135,7 +135,7 @@ def server_start(host: str = typer.Option("127.0.0.1"), port: int = typer.Option
     import time
 
     from generators.serve import stop
-    from germinate.schedule import api_url, database_note, start_server
+    from flows.schedule import api_url, database_note, start_server
 
     _start(data_root)
     proc = start_server(host, port)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 os.environ.setdefault("GERMINATE_CACHE", str(Path(__file__).resolve().parents[1] / ".cache"))
 
-from germinate import runtime_env  # noqa: E402
+from core import runtime_env  # noqa: E402
 
 runtime_env.configure(Path(tempfile.mkdtemp(prefix="germinate-tests-")))
 

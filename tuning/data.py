@@ -11,12 +11,12 @@ import hashlib
 import json
 from pathlib import Path
 
-from germinate import pool
-from germinate.config import TuneConfig
-from germinate.errors import GerminateError
-from germinate.outputs import user_prompt
-from germinate.records import SeedTask
-from germinate.store import RunDir, read_jsonl_rows
+from core import pool
+from core.config import TuneConfig
+from core.errors import GerminateError
+from core.records import user_prompt
+from core.records import SeedTask
+from core.store import RunDir, read_jsonl_rows
 
 
 def as_messages(instruction: str, input: str, output: str) -> list[dict[str, str]]:
@@ -52,6 +52,6 @@ def fingerprint(rows: list[dict]) -> str:
 
 
 def write_jsonl(path: Path, rows: list[dict]) -> None:
-    from germinate.store import atomic_write_jsonl
+    from core.store import atomic_write_jsonl
 
     atomic_write_jsonl(path, rows)

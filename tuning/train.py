@@ -4,7 +4,7 @@
     germinate tune RUN --set tune.loss_on=full --set tune.max_steps=60
 
 Build a peft `LoraConfig` and TRL `SFTConfig`, hand both to `SFTTrainer`, train, save. The
-student's chat template (germinate's own for a base model, `tuning.chat_template`) formats the
+student's chat template (germinate's own for a base model, `core.chat_template`) formats the
 data here and at evaluation and serving. Precision: bf16 on GPU; on CPU bf16 autocast with
 padding only to the longest example of each batch, measured ~5x faster than fp32 padded to 256
 on our 2-core machines (shared/PLATFORM_NOTES.md).
@@ -15,10 +15,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from germinate.config import TuneConfig
-from germinate.errors import GerminateError
-from germinate.store import atomic_dir, atomic_write_json
-from tuning.chat_template import ensure_chat_template
+from core.config import TuneConfig
+from core.errors import GerminateError
+from core.store import atomic_dir, atomic_write_json
+from core.chat_template import ensure_chat_template
 
 
 def load_student(model_path: str):

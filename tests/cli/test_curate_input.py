@@ -7,8 +7,8 @@ import json
 import pytest
 
 from germinate.cli import main
-from germinate.outputs import read_ledger
-from germinate.store import RunDir
+from reports.outputs import read_ledger
+from core.store import RunDir
 
 ROWS = [
     ("Give three tips for staying healthy.", "", "Eat well, sleep enough and exercise daily."),

@@ -9,10 +9,10 @@ import pytest
 import generators.teachers
 from filters import curate
 from germinate.cli import main
-from germinate.config import CurateConfig, PipelineConfig, dump_config
-from germinate.outputs import write_curated
-from germinate.records import Candidate
-from germinate.store import RunDir, atomic_write_jsonl
+from core.config import CurateConfig, PipelineConfig, dump_config
+from reports.outputs import write_curated
+from core.records import Candidate
+from core.store import RunDir, atomic_write_jsonl
 
 TEXTS = [
     "Write a short poem about the sea at night.",

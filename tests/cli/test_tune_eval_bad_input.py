@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 from germinate.cli import main
-from germinate.config import dump_config, PipelineConfig
-from germinate.models import resolve_model
-from germinate.store import RunDir
+from core.config import dump_config, PipelineConfig
+from core.models import resolve_model
+from core.store import RunDir
 
 
 def _one_line(capsys, needle: str) -> None:

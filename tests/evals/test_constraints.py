@@ -3,8 +3,8 @@ from pathlib import Path
 import pytest
 
 from evals.constraints import check, constraint_accuracy, strict_accuracy
-from germinate.errors import GerminateError
-from germinate.records import load_tasks
+from core.errors import GerminateError
+from core.records import load_tasks
 
 EVAL_SET = Path(__file__).resolve().parents[2] / "seeds" / "eval.jsonl"
 

@@ -3,7 +3,7 @@ import json
 import pytest
 
 from evals.gate import decide, load, record
-from germinate.errors import GerminateError
+from core.errors import GerminateError
 
 
 def test_no_champion_promotes():

@@ -4,7 +4,7 @@ import pytest
 
 from evals.judge import (JUDGE_SCHEMA, judge_messages, judge_pairs, pair_outcome, parse_verdict,
                          win_rate)
-from germinate.errors import GerminateError
+from core.errors import GerminateError
 
 GOOD = "Paris is the capital of France."
 BAD = "I like turtles."

@@ -2,7 +2,7 @@ import pytest
 from rouge_score import rouge_scorer
 
 from evals.similarity import mean_rouge_l, rouge_l
-from germinate.errors import GerminateError
+from core.errors import GerminateError
 
 
 def test_english_pair_matches_hand_computed_lcs():

@@ -94,7 +94,7 @@ class BackgroundCli:
              "failing_run": "test_secrets.py::test_failing_openai_run_never_writes_or_prints_the_key"}
 
     def __init__(self, wanted: list[str]) -> None:
-        from germinate.config import TeacherConfig
+        from core.config import TeacherConfig
 
         self.key = FAKE_KEY
         self.dir = Path(tempfile.mkdtemp(prefix="germinate-secrets-"))

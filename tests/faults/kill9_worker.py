@@ -28,7 +28,7 @@ sys.path.insert(0, REPO)
 os.environ["TOKENIZERS_PARALLELISM"] = "false"
 os.environ["OMP_NUM_THREADS"] = "1"
 
-from germinate import runtime_env  # noqa: E402
+from core import runtime_env  # noqa: E402
 
 runtime_env.configure(SCRATCH)  # Prefect home and temp files in the scratch dir, as the CLI does
 
@@ -45,12 +45,12 @@ import torch  # noqa: E402
 from evals import gate  # noqa: E402
 from filters import check_invariant, curate  # noqa: E402
 from generators.teachers import Completion  # noqa: E402
-from germinate import pool  # noqa: E402
-from germinate.config import (  # noqa: E402
+from core import pool  # noqa: E402
+from core.config import (  # noqa: E402
     CurateConfig, DecontaminationRule, GenerateConfig, TeacherConfig, TuneConfig, dump_config)
-from germinate.outputs import write_curated  # noqa: E402
-from germinate.records import Candidate, load_tasks  # noqa: E402
-from germinate.store import RunDir, atomic_write_jsonl, read_jsonl_rows  # noqa: E402
+from reports.outputs import write_curated  # noqa: E402
+from core.records import Candidate, load_tasks  # noqa: E402
+from core.store import RunDir, atomic_write_jsonl, read_jsonl_rows  # noqa: E402
 
 # The Prefect task wrapper would start an API server per process; the function it wraps is
 # what a flow run executes.
@@ -116,7 +116,7 @@ def build_tiny_student(path: Path) -> None:
     from tokenizers import Tokenizer, models, pre_tokenizers
     from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
 
-    from tuning.chat_template import STUDENT_CHAT_TEMPLATE
+    from core.chat_template import STUDENT_CHAT_TEMPLATE
 
     specials = ["<pad>", "<unk>", "<bos>", "<eos>", "<start_of_turn>", "<end_of_turn>"]
     words = {w for text in VERBS + THINGS + TOPICS + AUDIENCES + ["Here is the answer some input text user model"]

@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 
 from evals import gate
-from germinate import pool, store
-from germinate.outputs import read_ledger, write_ledger
-from germinate.records import LedgerRow
-from germinate.store import RunDir, atomic_dir, atomic_write_bytes, atomic_write_json, atomic_write_jsonl
+from core import pool, store
+from reports.outputs import read_ledger, write_ledger
+from core.records import LedgerRow
+from core.store import RunDir, atomic_dir, atomic_write_bytes, atomic_write_json, atomic_write_jsonl
 
 
 def enospc() -> OSError:

@@ -25,9 +25,9 @@ import pytest
 
 from evals import gate
 from filters import REASONS, check_invariant
-from germinate.outputs import read_ledger
-from germinate.records import Candidate
-from germinate.store import read_jsonl_rows
+from reports.outputs import read_ledger
+from core.records import Candidate
+from core.store import read_jsonl_rows
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]

@@ -19,9 +19,9 @@ import pytest
 from generators import self_instruct as si
 from generators.openai_client import OpenAITeacher
 from generators.serve import vllm_servers
-from germinate import runtime_env
-from germinate.config import GenerateConfig, Sampling, TeacherConfig
-from germinate.records import load_tasks
+from core import runtime_env
+from core.config import GenerateConfig, Sampling, TeacherConfig
+from core.records import load_tasks
 
 N = int(os.environ.get("GERMINATE_LOAD_REQUESTS", "0"))
 pytestmark = [pytest.mark.slow,

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 
 from evals import gate
-from germinate import pool
-from germinate.errors import GerminateError
-from germinate.records import LedgerRow
-from germinate.store import RunDir, exclusive
+from core import pool
+from core.errors import GerminateError
+from core.records import LedgerRow
+from core.store import RunDir, exclusive
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -36,7 +36,7 @@ HOLD = """
     import sys, time
     from pathlib import Path
     sys.path.insert(0, ".")
-    from germinate.store import exclusive
+    from core.store import exclusive
     with exclusive(Path(sys.argv[1]), "it"):
         print("locked", flush=True)
         time.sleep(60)
@@ -123,9 +123,9 @@ ADD = """
     sys.path.insert(0, ".")
     from pathlib import Path
     from evals import gate
-    from germinate import pool
-    from germinate.errors import GerminateError
-    from germinate.records import LedgerRow
+    from core import pool
+    from core.errors import GerminateError
+    from core.records import LedgerRow
     root, run_id = Path(sys.argv[1]), sys.argv[2]
     rows = [LedgerRow(id=f"{run_id}-{i}", instruction=f"Task {i}", output="ok", verdict="kept") for i in range(200)]
     sys.stdin.readline()  # start together

@@ -11,19 +11,18 @@ replaced); the flow body, the gate and the registry are germinate's own code.
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
 from evals import gate
-from germinate.config import EvalConfig, TeacherConfig
-from germinate.paths import DEFAULT_EVAL_SET
+from core.config import EvalConfig, TeacherConfig
+from core.paths import DEFAULT_EVAL_SET
 
 
 @pytest.fixture
 def evaluate(monkeypatch, tmp_path):
     import flows.evaluate as fe
-    from tuning.answers import Answer
+    from evals.answers import Answer
 
     items = fe.eval_items(DEFAULT_EVAL_SET)
     good = {"R"}  # adapters whose name is here answer with the reference, the others badly

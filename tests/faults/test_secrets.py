@@ -13,7 +13,7 @@ import sys
 import types
 from pathlib import Path
 
-from germinate.config import TeacherConfig
+from core.config import TeacherConfig
 
 REPO = Path(__file__).resolve().parents[2]
 SOURCE_DIRS = ("germinate", "generators", "filters", "flows", "tuning", "evals")

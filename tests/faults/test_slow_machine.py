@@ -14,7 +14,7 @@ import os
 
 import pytest
 
-from germinate import runtime_env
+from core import runtime_env
 
 
 @pytest.fixture

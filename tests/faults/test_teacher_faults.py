@@ -19,10 +19,10 @@ import pytest
 
 from generators import self_instruct as si
 from generators.openai_client import OpenAITeacher
-from germinate.config import GenerateConfig, Sampling, TeacherConfig
-from germinate.errors import GerminateError
-from germinate.records import Instance, SeedTask
-from germinate.store import atomic_write_jsonl
+from core.config import GenerateConfig, Sampling, TeacherConfig
+from core.errors import GerminateError
+from core.records import Instance, SeedTask
+from core.store import atomic_write_jsonl
 
 SAMPLING = Sampling(temperature=0.0, top_p=1.0, max_tokens=32)
 MESSAGES = [{"role": "user", "content": "Name a river."}]
@@ -310,7 +310,7 @@ def test_error_body_echoing_the_key_is_redacted(endpoint, planted_key):
 
 
 def test_lone_surrogate_in_a_reply_does_not_crash_the_checkpoint(endpoint, planted_key, tmp_path):
-    from germinate.store import atomic_write_json
+    from core.store import atomic_write_json
 
     env, _ = planted_key
     # json.dumps writes the lone surrogate as the escape "\ud83d", as a server may.

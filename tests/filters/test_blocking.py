@@ -9,7 +9,7 @@ import filters.index
 from filters.blocking import PrefixBlocker, elements, min_overlap
 from filters.index import PoolIndex
 from filters.similarity import TokenEncoder, nearest, rouge_l
-from germinate.errors import GerminateError
+from core.errors import GerminateError
 
 VOCAB = (
     "write a short poem story about the sea cat dog city night list three ways to explain why "

@@ -1,7 +1,7 @@
 import pytest
 
-from germinate.config import CurateConfig
-from germinate.records import Candidate
+from core.config import CurateConfig
+from core.records import Candidate
 from filters.checks import (
     CHECKS,
     blacklisted_keyword,

@@ -1,7 +1,7 @@
 import pytest
 
-from germinate.config import CurateConfig
-from germinate.records import Candidate, Instance, SeedTask
+from core.config import CurateConfig
+from core.records import Candidate, Instance, SeedTask
 from filters import CHECKS, check_invariant, curate, drop_counts
 from filters.curate import REASONS
 from filters.similarity import rouge_l

@@ -1,5 +1,5 @@
-from germinate.config import CurateConfig
-from germinate.records import Candidate, Instance, SeedTask
+from core.config import CurateConfig
+from core.records import Candidate, Instance, SeedTask
 from filters.decontaminate import EvalIndex
 
 EVAL = [

@@ -3,7 +3,7 @@ import random
 import pytest
 
 from filters.similarity import TokenEncoder, best_match, nearest, rouge_l
-from filters.text import words
+from core.text import words
 
 
 def reference_rouge_l(a: str, b: str) -> float:

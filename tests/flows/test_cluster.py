@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from flows.cluster import merge_shards, shard_count, shard_indices, teacher_for_shard
 from germinate.cli import main
-from germinate.config import ClusterConfig, TeacherConfig
-from germinate.outputs import read_ledger
+from core.config import ClusterConfig, TeacherConfig
+from reports.outputs import read_ledger
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds" / "tasks.jsonl"
 

@@ -7,13 +7,12 @@ import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
 from generators.serve import free_port, stop
-from germinate.paths import DEFAULT_EVAL_SET
-from germinate.schedule import api_url, start_server
+from core.paths import DEFAULT_EVAL_SET
+from flows.schedule import api_url, start_server
 
 pytestmark = pytest.mark.slow
 

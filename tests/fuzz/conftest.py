@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from germinate.paths import DEFAULT_EVAL_SET
-from germinate.records import load_tasks
+from core.paths import DEFAULT_EVAL_SET
+from core.records import load_tasks
 
 
 @pytest.fixture(scope="session")

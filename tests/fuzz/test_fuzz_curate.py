@@ -20,11 +20,11 @@ from hypothesis import strategies as st
 
 from filters import REASONS, check_invariant, curate, drop_counts
 from filters.curate import similarity_text
-from filters.text import normalize
-from germinate import store
-from germinate.config import CurateConfig, DecontaminationRule, NearDuplicateRule
-from germinate.outputs import read_ledger, write_ledger
-from germinate.records import Candidate
+from core.text import normalize
+from core import store
+from core.config import CurateConfig, DecontaminationRule, NearDuplicateRule
+from reports.outputs import read_ledger, write_ledger
+from core.records import Candidate
 
 EXAMPLES = int(os.environ.get("GERMINATE_FUZZ_EXAMPLES", "60"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None,

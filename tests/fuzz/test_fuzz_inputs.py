@@ -16,10 +16,10 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from germinate.errors import GerminateError
-from germinate.inputs import FORMATS, read_candidates
-from germinate.records import Candidate, SeedTask, load_tasks, read_jsonl
-from germinate.store import atomic_write_jsonl
+from core.errors import GerminateError
+from core.inputs import FORMATS, read_candidates
+from core.records import Candidate, SeedTask, load_tasks
+from core.store import atomic_write_jsonl
 
 EXAMPLES = int(os.environ.get("GERMINATE_FUZZ_EXAMPLES", "60"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -200,7 +200,7 @@ def test_rows_read_can_be_written_back(tmp_path):
 @given(st.lists(st.dictionaries(st.sampled_from(["id", "instruction", "output"]), st.text(max_size=20)), max_size=5))
 @example([{"id": "a", "instruction": "Write\u2028a poem."}])
 def test_jsonl_germinate_writes_reads_back_equal(rows_):
-    from germinate.store import read_jsonl_rows
+    from core.store import read_jsonl_rows
 
     with tempfile.TemporaryDirectory() as tmp:
         atomic_write_jsonl(Path(tmp) / "c.jsonl", rows_)
@@ -208,8 +208,8 @@ def test_jsonl_germinate_writes_reads_back_equal(rows_):
 
 
 def test_a_line_separator_in_a_kept_row_does_not_poison_the_pool(tmp_path):
-    from germinate import pool
-    from germinate.records import LedgerRow
+    from core import pool
+    from core.records import LedgerRow
 
     pool.add_run(tmp_path, "r1", [LedgerRow(id="r1-0", instruction="Explain\u2028tides.", output="ok", verdict="kept")])
     assert [r["id"] for r in pool.load_pool(tmp_path)] == ["r1-0"]

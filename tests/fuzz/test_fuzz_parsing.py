@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from generators import self_instruct as si
 from generators.parsing import extract_json, parse_instance, parse_instructions, parse_is_classification
 from generators.teachers import Completion
-from germinate.config import GenerateConfig, Sampling
-from germinate.records import Instance, SeedTask
+from core.config import GenerateConfig, Sampling
+from core.records import Instance, SeedTask
 
 EXAMPLES = int(os.environ.get("GERMINATE_FUZZ_EXAMPLES", "60"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -168,7 +168,7 @@ def test_every_instruction_reply_becomes_parsed_candidates_or_one_raw_parse_erro
 @FUZZ
 @given(st.lists(st.tuples(replies, replies, finish_reasons), min_size=1, max_size=5))
 def test_every_instance_reply_fills_the_candidate_or_keeps_it_raw(batch):
-    from germinate.records import Candidate
+    from core.records import Candidate
 
     parsed = [Candidate(id=f"c{i}", instruction="Name a river.") for i in range(len(batch))]
     parsed = si.apply_classification(parsed, [Completion(cls, None, 1, 1) for cls, _, _ in batch])

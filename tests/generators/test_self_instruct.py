@@ -10,8 +10,8 @@ from generators.self_instruct import (
     unique_instructions,
 )
 from generators.teachers import Completion
-from germinate.config import GenerateConfig, Sampling
-from germinate.records import Candidate, Instance, SeedTask
+from core.config import GenerateConfig, Sampling
+from core.records import Candidate, Instance, SeedTask
 
 CLASSIFY = {"Is this review positive?", "Is this email spam or not?", "Is the statement true or false?"}
 SEEDS = [

@@ -36,13 +36,13 @@ from pathlib import Path
 import pytest
 
 from filters import curate
-from filters.text import normalize
+from core.text import normalize
 from generators.self_instruct import request_seed
-from germinate.config import load_config
-from germinate.outputs import read_ledger
-from germinate.paths import DEFAULT_EVAL_SET
-from germinate.records import Candidate, load_tasks
-from germinate.store import read_jsonl_rows
+from core.config import load_config
+from reports.outputs import read_ledger
+from core.paths import DEFAULT_EVAL_SET
+from core.records import Candidate, load_tasks
+from core.store import read_jsonl_rows
 
 pytestmark = pytest.mark.slow
 

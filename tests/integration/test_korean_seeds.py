@@ -6,12 +6,12 @@ import json
 
 import pytest
 
-from filters.language import detect_language
+from core.language import detect_language
 from germinate.cli import main
-from germinate.outputs import read_ledger
-from germinate.records import load_tasks
-from germinate.paths import DEFAULT_SEEDS
-from germinate.store import RunDir
+from reports.outputs import read_ledger
+from core.records import load_tasks
+from core.paths import DEFAULT_SEEDS
+from core.store import RunDir
 
 pytestmark = pytest.mark.slow
 

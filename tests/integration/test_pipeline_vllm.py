@@ -7,14 +7,14 @@ import json
 import pytest
 
 from germinate.cli import main
-from germinate.outputs import read_ledger
-from germinate.store import RunDir, read_jsonl_rows
+from reports.outputs import read_ledger
+from core.store import RunDir, read_jsonl_rows
 
 pytestmark = pytest.mark.slow
 
 
 def _small_eval_set(tmp_path):
-    from germinate.paths import DEFAULT_EVAL_SET
+    from core.paths import DEFAULT_EVAL_SET
 
     lines = DEFAULT_EVAL_SET.read_text(encoding="utf-8").splitlines()
     path = tmp_path / "eval_small.jsonl"
@@ -63,7 +63,7 @@ def test_run_generates_curates_tunes_and_evaluates(tmp_path, capsys):
 
     # A later evaluation compares against that champion.
     from flows.evaluate import evaluate_flow
-    from germinate.config import EvalConfig, TeacherConfig
+    from core.config import EvalConfig, TeacherConfig
 
     again = evaluate_flow(EvalConfig(eval_set=small, max_tokens=32, judge=False), "embedded:gemma-3-270m",
                           TeacherConfig(), str(tmp_path), candidate=str(run.path / "adapter"), record=False)

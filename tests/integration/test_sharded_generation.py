@@ -12,11 +12,11 @@ import pytest
 
 from generators.parsing import parse_instructions
 from generators.serve import vllm_servers
-from germinate import runtime_env
+from core import runtime_env
 from germinate.cli import main
-from germinate.config import TeacherConfig
-from germinate.outputs import read_ledger
-from germinate.store import read_jsonl_rows
+from core.config import TeacherConfig
+from reports.outputs import read_ledger
+from core.store import read_jsonl_rows
 
 pytestmark = pytest.mark.slow
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from germinate import runtime_env
-from germinate.config import TuneConfig
-from germinate.models import resolve_model
-from germinate.paths import DEFAULT_EVAL_SET, DEFAULT_SEEDS
-from germinate.records import load_tasks
-from tuning.answers import generate_transformers
+from core import runtime_env
+from core.config import TuneConfig
+from core.models import resolve_model
+from core.paths import DEFAULT_EVAL_SET, DEFAULT_SEEDS
+from core.records import load_tasks
+from evals.answers import generate_transformers
 from tuning.data import as_messages, fingerprint
 from tuning.train import read_adapter_info, train
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from germinate import runtime_env
-from germinate.config import TuneConfig
-from germinate.models import resolve_model
-from tuning.chat_template import STUDENT_CHAT_TEMPLATE
+from core import runtime_env
+from core.config import TuneConfig
+from core.models import resolve_model
+from core.chat_template import STUDENT_CHAT_TEMPLATE
 from tuning.data import as_messages
 from tuning.train import build_trainer
 

@@ -1,6 +1,6 @@
 import pytest
 
-from filters.language import detect_language
+from core.language import detect_language
 
 
 @pytest.mark.parametrize(

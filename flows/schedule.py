@@ -14,8 +14,8 @@ import sys
 from pathlib import Path
 
 from generators.serve import stop, wait_healthy
-from germinate.config import PipelineConfig
-from germinate.errors import GerminateError
+from core.config import PipelineConfig
+from core.errors import GerminateError
 
 
 def serve_nightly(config: PipelineConfig, data_root: Path, name: str = "nightly") -> None:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
-from germinate.records import LedgerRow
-from germinate.store import RunDir
+from core.records import LedgerRow
+from core.store import RunDir
 
 KEYS = ("germinate-drops", "germinate-drop-samples", "germinate-eval", "germinate-summary")
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from germinate.errors import GerminateError
-from germinate.store import (
+from core.errors import GerminateError
+from core.store import (
     RunDir,
     atomic_dir,
     atomic_write_json,
@@ -126,7 +126,7 @@ def test_remove_partial_clears_what_a_sigkilled_atomic_dir_left(tmp_path):
         import os, signal, sys
         from pathlib import Path
         sys.path.insert(0, sys.argv[2])
-        from germinate.store import atomic_dir
+        from core.store import atomic_dir
         with atomic_dir(Path(sys.argv[1])) as tmp:
             (tmp / "adapter_model.safetensors").write_bytes(b"half")
             os.kill(os.getpid(), signal.SIGKILL)

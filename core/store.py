@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from germinate.errors import GerminateError
+from core.errors import GerminateError
 
 log = logging.getLogger(__name__)
 

@@ -2,9 +2,9 @@ import re
 
 import pytest
 
-from germinate.config import GenerateConfig, dump_config, load_config, parse_override
-from germinate.errors import GerminateError
-from germinate.paths import DEFAULT_SEEDS
+from core.config import GenerateConfig, dump_config, load_config, parse_override
+from core.errors import GerminateError
+from core.paths import DEFAULT_SEEDS
 
 
 def write(tmp_path, text, name="germinate.yaml"):

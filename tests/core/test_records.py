@@ -3,9 +3,9 @@ import re
 
 import pytest
 
-from germinate.errors import GerminateError
-from germinate.paths import DEFAULT_EVAL_SET, DEFAULT_SEEDS, REPO_ROOT
-from germinate.records import load_tasks, read_jsonl
+from core.errors import GerminateError
+from core.paths import DEFAULT_EVAL_SET, DEFAULT_SEEDS, REPO_ROOT
+from core.records import load_tasks, read_jsonl
 
 HANGUL = re.compile("[\uac00-\ud7a3]")
 SHARED_SEEDS = REPO_ROOT.parent / "shared" / "data" / "self_instruct_seed_tasks.jsonl"

@@ -3,8 +3,8 @@ import re
 
 import pytest
 
-from germinate.errors import GerminateError
-from germinate.inputs import detect_format, read_candidates
+from core.errors import GerminateError
+from core.inputs import detect_format, read_candidates
 
 
 def jsonl(tmp_path, rows, name="in.jsonl"):

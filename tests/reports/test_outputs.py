@@ -1,11 +1,11 @@
 import json
 
-import pytest
 from datasets import load_from_disk
 
-from germinate.outputs import read_ledger, user_prompt, write_curated
-from germinate.records import LedgerRow
-from germinate.store import RunDir
+from core.records import user_prompt
+from reports.outputs import read_ledger, write_curated
+from core.records import LedgerRow
+from core.store import RunDir
 
 CARD = {"teacher": "fake:teacher", "seeds": "seeds/tasks.jsonl"}
 

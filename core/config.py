@@ -12,8 +12,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from germinate.errors import GerminateError
-from germinate.paths import DEFAULT_EVAL_SET, DEFAULT_SEEDS
+from core.errors import GerminateError
+from core.paths import DEFAULT_EVAL_SET, DEFAULT_SEEDS
 
 EMBEDDED_TEACHER = "embedded:smollm2-135m-instruct"
 

@@ -1,4 +1,4 @@
-from filters.text import normalize, words
+from core.text import normalize, words
 
 
 def test_words_are_lowercased_unicode_tokens():

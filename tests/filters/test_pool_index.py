@@ -5,10 +5,9 @@ from __future__ import annotations
 import random
 
 from filters.curate import row_facts
-from filters.index import PoolIndex
-from germinate import pool
-from germinate.config import CurateConfig, NearDuplicateRule
-from germinate.records import Candidate
+from filters.index import PoolIndex, persisted_index
+from core.config import CurateConfig, NearDuplicateRule
+from core.records import Candidate
 
 WORDS = "write explain list summarize translate the a story poem email short long about three five cats rain city".split()
 
@@ -25,12 +24,12 @@ def entries(n: int, seed: int = 0, prefix: str = "r") -> list[tuple[str, str]]:
 def test_night_two_encodes_only_the_rows_added_since(tmp_path, monkeypatch):
     rule = NearDuplicateRule()
     night1 = entries(30)
-    assert len(pool.pool_index(tmp_path, rule, night1)) == 30
+    assert len(persisted_index(tmp_path, rule, night1)) == 30
     added: list[int] = []
     real_add = PoolIndex.add
     monkeypatch.setattr(PoolIndex, "add", lambda self, t: (added.append(len(t)), real_add(self, t))[1])
     night2 = night1 + entries(12, seed=1, prefix="s")
-    index = pool.pool_index(tmp_path, rule, night2)
+    index = persisted_index(tmp_path, rule, night2)
     assert added == [12] and len(index) == 42
     # Loaded + extended answers exactly as an index built from scratch.
     fresh = PoolIndex.build([t for _, t in night2])
@@ -40,15 +39,15 @@ def test_night_two_encodes_only_the_rows_added_since(tmp_path, monkeypatch):
 
 def test_an_index_that_does_not_match_the_pool_is_rebuilt(tmp_path, monkeypatch):
     rule = NearDuplicateRule()
-    pool.pool_index(tmp_path, rule, entries(10))
+    persisted_index(tmp_path, rule, entries(10))
     added: list[int] = []
     real_add = PoolIndex.add
     monkeypatch.setattr(PoolIndex, "add", lambda self, t: (added.append(len(t)), real_add(self, t))[1])
     other = entries(10, seed=5, prefix="x")  # a rewritten pool: the last covered id differs
-    assert len(pool.pool_index(tmp_path, rule, other)) == 10 and added == [10]
+    assert len(persisted_index(tmp_path, rule, other)) == 10 and added == [10]
     # A damaged index file is a cache miss, not a crash.
     (tmp_path / "pool" / "index-instruction.npz").write_bytes(b"not an npz")
-    assert len(pool.pool_index(tmp_path, rule, other)) == 10 and added == [10, 10]
+    assert len(persisted_index(tmp_path, rule, other)) == 10 and added == [10, 10]
 
 
 def _facts(tmp_path, exact_max_pool: int):
@@ -57,7 +56,7 @@ def _facts(tmp_path, exact_max_pool: int):
     pool_rows = entries(40, seed=4)
     cands = [Candidate(id=f"c{i}", instruction=t, output="An answer.") for i, t in
              enumerate(texts(25, seed=4)[:10] + texts(15, seed=6))]
-    index = pool.pool_index(tmp_path, cfg.near_duplicate, pool_rows)
+    index = persisted_index(tmp_path, cfg.near_duplicate, pool_rows)
     with_index = row_facts(cands, cfg, [t for _, t in seeds], index=index)
     plain = row_facts(cands, cfg, [t for _, t in seeds + pool_rows])
     # The copies of pool rows are found at their pool positions, after the seeds.

@@ -11,8 +11,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from germinate.errors import GerminateError
-from germinate.records import Candidate, read_jsonl, sanitize
+from core.errors import GerminateError
+from core.records import Candidate, read_jsonl, sanitize
 
 FORMATS = ("auto", "alpaca", "messages", "self-instruct")
 

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from germinate.errors import GerminateError, first_error
+from core.errors import GerminateError, first_error
 
 
 class Instance(BaseModel):
@@ -130,3 +130,9 @@ def load_tasks(path: Path, what: str = "seeds") -> list[SeedTask]:
     if not tasks:
         raise GerminateError(f"{path}: no {what} tasks in file")
     return tasks
+
+
+def user_prompt(row: LedgerRow | dict) -> str:
+    """Instruction and input joined the one way training, eval and serving all use."""
+    instruction, inp = (row.instruction, row.input) if isinstance(row, LedgerRow) else (row["instruction"], row.get("input", ""))
+    return f"{instruction}\n\n{inp}" if inp else instruction

@@ -17,8 +17,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from germinate.records import LedgerRow
-from germinate.store import RunDir, atomic_dir, atomic_write_bytes, atomic_write_json, atomic_write_jsonl, atomic_write_text
+from core.records import LedgerRow, user_prompt
+from core.store import RunDir, atomic_dir, atomic_write_bytes, atomic_write_json, atomic_write_jsonl, atomic_write_text
 
 LEDGER_SCHEMA = pa.schema([
     ("id", pa.string()), ("verdict", pa.string()), ("reasons", pa.list_(pa.string())),
@@ -28,12 +28,6 @@ LEDGER_SCHEMA = pa.schema([
     ("similarity", pa.float64()), ("neighbour_id", pa.string()), ("neighbour_text", pa.string()),
     ("meta", pa.string()),  # JSON: provenance differs per source, so it stays a document
 ])
-
-
-def user_prompt(row: LedgerRow | dict) -> str:
-    """Instruction and input joined the one way training, eval and serving all use."""
-    instruction, inp = (row.instruction, row.input) if isinstance(row, LedgerRow) else (row["instruction"], row.get("input", ""))
-    return f"{instruction}\n\n{inp}" if inp else instruction
 
 
 def to_messages(row: LedgerRow) -> dict[str, Any]:

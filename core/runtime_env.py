@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from germinate.paths import cache_dir
+from core.paths import cache_dir
 
 
 def configure(data_root: Path) -> None:

@@ -1,4 +1,3 @@
-import json
 import re
 import shutil
 import subprocess
@@ -8,11 +7,11 @@ import pytest
 
 from evals import gate
 from filters import drop_counts
-from germinate.config import PipelineConfig, dump_config, load_config
-from germinate.html_report import build_report, funnel, verb_noun, verb_noun_table, write_report
-from germinate.outputs import write_ledger
-from germinate.records import LedgerRow
-from germinate.store import RunDir, atomic_write_json
+from core.config import PipelineConfig, dump_config, load_config
+from reports.html_report import build_report, funnel, verb_noun, verb_noun_table, write_report
+from reports.outputs import write_ledger
+from core.records import LedgerRow
+from core.store import RunDir, atomic_write_json
 
 SCRIPT = "<script>alert(1)</script>"
 SECTIONS = ["Funnel", "Drops per reason", "Lengths", "Similarity", "Diversity", "Samples per reason",

@@ -5,9 +5,9 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from germinate.errors import GerminateError
-from germinate.outputs import read_ledger
-from germinate.store import RunDir
+from core.errors import GerminateError
+from reports.outputs import read_ledger
+from core.store import RunDir
 
 
 def print_summary(console: Console, run: RunDir) -> None:
@@ -130,7 +130,7 @@ def diff_runs(console: Console, a: RunDir, b: RunDir) -> None:
 
 def export_dropped(run: RunDir, path) -> int:
     """Write the dropped rows (with reasons, score, neighbour) to a JSONL file."""
-    from germinate.store import atomic_write_jsonl
+    from core.store import atomic_write_jsonl
 
     rows = [r.model_dump() for r in read_ledger(run.file("ledger.parquet")) if r.verdict == "dropped"]
     atomic_write_jsonl(path, rows)

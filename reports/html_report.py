@@ -27,13 +27,13 @@ from evals import gate
 from filters import drop_counts
 from filters.curate import EXACT_DUPLICATE, NEAR_DUPLICATE
 from filters.decontaminate import REASON as EVAL_OVERLAP
-from filters.text import words
-from germinate.config import PipelineConfig, load_config
-from germinate.errors import GerminateError
-from germinate.outputs import read_ledger
-from germinate.records import LedgerRow
-from germinate.report import METRICS
-from germinate.store import RunDir, atomic_write_text
+from core.text import words
+from core.config import PipelineConfig, load_config
+from core.errors import GerminateError
+from reports.outputs import read_ledger
+from core.records import LedgerRow
+from reports.console import METRICS
+from core.store import RunDir, atomic_write_text
 
 DEDUP = {EXACT_DUPLICATE, NEAR_DUPLICATE}
 SET_LEVEL = DEDUP | {EVAL_OVERLAP}  # every other reason comes from a per-example check

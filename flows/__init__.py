@@ -1,0 +1,1 @@
+"""Prefect flows: generate, curate, tune, evaluate, pipeline, refilter, and the nightly schedule."""

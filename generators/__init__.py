@@ -1,0 +1,1 @@
+"""Self-Instruct generation: prompts, teacher backends, parsing of replies."""

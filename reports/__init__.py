@@ -1,0 +1,1 @@
+"""What a run shows a person: curated outputs on disk, the terminal views, report.html, Prefect artifacts."""
