@@ -424,8 +424,8 @@ def main() -> None:
 
     print(f"machine: {machine()}")
     print(f"packages: {versions()}")
-    from filters.blocking import SHARED
     from core.config import NearDuplicateRule
+    from filters.blocking import SHARED
 
     rule = NearDuplicateRule()
     emp = rule.exact_max_pool if args.exact_max_pool is None else args.exact_max_pool

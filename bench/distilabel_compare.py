@@ -135,8 +135,8 @@ def run_distilabel(backend: str, seeds: list[SeedTask], cfg: GenerateConfig, mod
 def valid_rows(instructions: list[str], seeds: list[SeedTask], eval_tasks: list[SeedTask],
                cfg: CurateConfig) -> list[LedgerRow]:
     """germinate's curation over bare instructions; the same call for every system."""
-    from filters import curate
     from core.records import Candidate
+    from filters import curate
 
     candidates = [Candidate(id=f"i{i:05d}", instruction=text, output=PLACEHOLDER_OUTPUT)
                   for i, text in enumerate(instructions)]
@@ -180,10 +180,10 @@ def spawn(system: str, args: argparse.Namespace) -> Result:
 
 
 def report(results: list[Result], args: argparse.Namespace) -> None:
-    from filters.curate import drop_counts
-    from germinate import __version__
     from core.config import CurateConfig
     from core.records import load_tasks
+    from filters.curate import drop_counts
+    from germinate import __version__
 
     cur = CurateConfig()
     seeds = load_tasks(args.seeds)

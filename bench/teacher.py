@@ -36,11 +36,11 @@ def main() -> None:
     from core import runtime_env
 
     runtime_env.configure(Path(os.environ.get("GERMINATE_HOME", "germinate-data")).resolve())
-    from generators import self_instruct as si
-    from generators.teachers import TransformersTeacher, VLLMTeacher
     from core.config import GenerateConfig, Sampling, TeacherConfig
     from core.models import resolve_model
     from core.records import load_tasks
+    from generators import self_instruct as si
+    from generators.teachers import TransformersTeacher, VLLMTeacher
 
     cfg = GenerateConfig(teacher=TeacherConfig(model=args.model, max_concurrency=args.prompts))
     path = resolve_model(cfg.teacher.model)

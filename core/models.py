@@ -16,10 +16,10 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.chat_template import ensure_chat_template
 from core.errors import GerminateError
 from core.paths import cache_dir
 from core.store import atomic_dir
-
 
 # Bumped when the conversion changes (e.g. the student's chat template), so caches redo it.
 CONVERT_VERSION = 3
@@ -131,8 +131,6 @@ def _convert(key: str, gguf: Path, out: Path) -> None:
         # The tokenizer built from this GGUF does not prepend <bos>; gemma degrades without it.
         tok.add_bos_token = True
         # A pretrained model has no chat template: germinate assigns its own (tuning/).
-        from core.chat_template import ensure_chat_template
-
         ensure_chat_template(tok)
     if tok.pad_token is None:
         tok.pad_token = tok.eos_token

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.errors import GerminateError
 from core.chat_template import ensure_chat_template
+from core.errors import GerminateError
 
 
 @dataclass

@@ -22,8 +22,8 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from core.language import detect_language
 from core.errors import GerminateError
+from core.language import detect_language
 
 Constraint = dict[str, Any]
 

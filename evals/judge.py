@@ -19,8 +19,8 @@ from typing import Any
 import jinja2
 import numpy as np
 
-from core.json_text import extract_json
 from core.errors import GerminateError
+from core.json_text import extract_json
 
 TEMPLATES = Path(__file__).parent / "prompts"
 

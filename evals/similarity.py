@@ -21,8 +21,8 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
-from core.text import words
 from core.errors import GerminateError
+from core.text import words
 
 
 class UnicodeWordTokenizer:

@@ -13,10 +13,10 @@ from collections.abc import Callable
 from functools import lru_cache
 
 from core.config import CurateConfig
-from core.records import Candidate
 from core.language import detect_language
-from filters.similarity import rouge_l
+from core.records import Candidate
 from core.text import normalize, words
+from filters.similarity import rouge_l
 
 Check = Callable[[Candidate, CurateConfig], str | None]
 

@@ -18,12 +18,12 @@ from dataclasses import dataclass
 
 from core.config import CurateConfig
 from core.records import Candidate, LedgerRow, SeedTask
+from core.text import normalize
 from filters.checks import check_all
 from filters.decontaminate import REASON as EVAL_OVERLAP
 from filters.decontaminate import EvalIndex
 from filters.index import PoolIndex
 from filters.similarity import TokenEncoder, best_match, nearest
-from core.text import normalize
 
 EXACT_DUPLICATE = "exact_duplicate"
 NEAR_DUPLICATE = "near_duplicate"

@@ -14,8 +14,8 @@ from collections.abc import Iterable, Sequence
 
 from core.config import CurateConfig
 from core.records import Candidate, SeedTask
-from filters.similarity import TokenEncoder, best_match
 from core.text import words
+from filters.similarity import TokenEncoder, best_match
 
 REASON = "eval_overlap"
 

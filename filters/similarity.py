@@ -30,8 +30,8 @@ from rapidfuzz.distance import Indel
 
 from core.config import NearDuplicateRule
 from core.errors import GerminateError
-from filters.blocking import PrefixBlocker, Prefixes
 from core.text import words
+from filters.blocking import PrefixBlocker, Prefixes
 
 _DEFAULTS = NearDuplicateRule()
 

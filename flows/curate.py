@@ -8,16 +8,17 @@ from pathlib import Path
 from prefect import flow, task
 from prefect.cache_policies import NONE
 
+from core import pool
+from core.config import ClusterConfig, CurateConfig
+from core.fingerprints import fingerprint_file
+from core.records import Candidate, load_tasks
+from core.store import RunDir, read_jsonl_rows
 from filters import check_invariant, curate
 from filters.curate import RowFacts, row_facts
 from filters.index import PoolIndex, persisted_index
 from flows.cluster import merge_shards, run_shards, shard_count, shard_indices
-from core import pool
 from reports.artifacts import publish_curation
-from core.config import ClusterConfig, CurateConfig
-from reports.outputs import fingerprint_file, write_curated
-from core.records import Candidate, load_tasks
-from core.store import RunDir, read_jsonl_rows
+from reports.outputs import write_curated
 
 
 @task(name="row-facts", cache_policy=NONE)

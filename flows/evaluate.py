@@ -15,17 +15,17 @@ from pathlib import Path
 from prefect import flow, task
 from prefect.cache_policies import NONE
 
-from evals import gate
-from evals.constraints import strict_accuracy
-from evals.judge import JUDGE_SCHEMA, judge_pairs
-from evals.similarity import mean_rouge_l
 from core.config import EvalConfig, Sampling, TeacherConfig
 from core.errors import GerminateError
 from core.models import resolve_model
-from core.records import user_prompt
-from core.records import load_tasks
+from core.records import load_tasks, user_prompt
 from core.store import atomic_write_json
+from evals import gate
 from evals.answers import Answer, check_adapter, generate_transformers, generate_vllm, heldout_loss
+from evals.constraints import strict_accuracy
+from evals.judge import JUDGE_SCHEMA, judge_pairs
+from evals.similarity import mean_rouge_l
+from flows.generate import get_teacher
 
 LOWER_IS_BETTER = {"heldout_loss"}
 
@@ -57,8 +57,6 @@ def answer_task(config: EvalConfig, base_path: str, prompts: list, models: dict)
 
 @task(name="judge", retries=2, retry_delay_seconds=[2, 10], cache_policy=NONE, tags=["gpu"])
 def judge_task(teacher_cfg: TeacherConfig, items: list[dict], candidate: list[str], champion: list[str]) -> dict:
-    from flows.generate import get_teacher
-
     teacher = get_teacher(teacher_cfg)
 
     def ask(batch: list[list[dict]]) -> list[str]:

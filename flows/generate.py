@@ -16,12 +16,14 @@ from prefect import flow, task
 from prefect.cache_policies import NONE
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from generators import self_instruct as si
-from generators.teachers import Completion, Teacher, make_teacher
-from flows.cluster import merge_shards, run_shards, shard_count, shard_indices, teacher_for_shard
 from core.config import ClusterConfig, GenerateConfig, Sampling, TeacherConfig
+from core.models import resolve_model
 from core.records import Candidate, SeedTask, load_tasks
 from core.store import RunDir, atomic_write_json, atomic_write_jsonl, read_jsonl_rows
+from flows.cluster import merge_shards, run_shards, shard_count, shard_indices, teacher_for_shard
+from generators import self_instruct as si
+from generators.teacher_types import Completion, Teacher
+from generators.teachers import make_teacher
 
 _TEACHERS: dict[str, Teacher] = {}
 
@@ -44,8 +46,6 @@ def preflight_teacher(cfg: TeacherConfig, cluster: ClusterConfig = ClusterConfig
         for shard in range(max(1, len(cfg.endpoints))):
             get_teacher(teacher_for_shard(cfg, shard))
     elif cluster.runner == "dask":
-        from core.models import resolve_model
-
         resolve_model(cfg.model)
     else:
         get_teacher(cfg)

@@ -12,17 +12,17 @@ from pathlib import Path
 
 from prefect import flow
 
+from core import paths, runtime_env
+from core.config import PipelineConfig
+from core.store import RunDir
 from flows.cluster import scheduler, with_runner
 from flows.curate import curate_flow
 from flows.evaluate import evaluate_flow
 from flows.generate import generate_flow
+from flows.prepare import create_run, preflight, provenance
 from flows.tune import tune_flow
-from core import paths, runtime_env
 from reports.artifacts import publish_eval, publish_summary
-from core.config import PipelineConfig
 from reports.html_report import write_report
-from reports.outputs import fingerprint_file
-from core.store import RunDir
 
 
 @flow(name="pipeline", log_prints=True)
@@ -56,15 +56,8 @@ def generate_and_curate(config: PipelineConfig, run: RunDir, address: str | None
     gen = config.generate
     with_runner(generate_flow, address)(gen, data_root, run_id, cluster=config.cluster)
     if not run.stage_done("curate"):
-        card = {
-            "teacher": f"{gen.teacher.backend}:{gen.teacher.model}",
-            "instruction sampling": gen.instruction_sampling.model_dump(),
-            "instance sampling": gen.instance_sampling.model_dump(),
-            "seeds": f"{gen.seeds} (sha256 {fingerprint_file(gen.seeds)})",
-            "run seed": gen.run_seed,
-        }
-        with_runner(curate_flow, address)(config.curate, data_root, run_id, use_pool=True,
-                                          seeds=str(gen.seeds), card=card, cluster=config.cluster)
+        with_runner(curate_flow, address)(config.curate, data_root, run_id, use_pool=True, seeds=str(gen.seeds),
+                                          card=provenance(gen), cluster=config.cluster)
 
 
 def tune_and_evaluate(config: PipelineConfig, run: RunDir) -> dict:
@@ -96,14 +89,6 @@ def finish(run: RunDir) -> None:
 
 
 def new_run(config: PipelineConfig, root: Path) -> RunDir:
-    """Validate inputs (seeds, eval set, teacher), then create the run directory."""
-    from core.config import dump_config
-    from core.records import load_tasks
-    from core.store import new_run_id
-    from flows.generate import preflight_teacher
-
-    load_tasks(config.generate.seeds, "seed")
-    if config.curate.decontamination.eval_set:
-        load_tasks(config.curate.decontamination.eval_set, "eval")
-    preflight_teacher(config.generate.teacher, config.cluster)
-    return RunDir.create(root, new_run_id(), dump_config(config), "pipeline")
+    """A scheduled run's directory, created after its inputs pass the preflight."""
+    preflight(config)
+    return create_run(root, config, "pipeline")

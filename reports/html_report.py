@@ -23,17 +23,17 @@ import matplotlib
 from markupsafe import Markup
 from matplotlib.figure import Figure
 
+from core.config import PipelineConfig, load_config
+from core.errors import GerminateError
+from core.records import LedgerRow
+from core.store import RunDir, atomic_write_text
+from core.text import words
 from evals import gate
 from filters import drop_counts
 from filters.curate import EXACT_DUPLICATE, NEAR_DUPLICATE
 from filters.decontaminate import REASON as EVAL_OVERLAP
-from core.text import words
-from core.config import PipelineConfig, load_config
-from core.errors import GerminateError
-from reports.outputs import read_ledger
-from core.records import LedgerRow
 from reports.console import METRICS
-from core.store import RunDir, atomic_write_text
+from reports.outputs import read_ledger
 
 DEDUP = {EXACT_DUPLICATE, NEAR_DUPLICATE}
 SET_LEVEL = DEDUP | {EVAL_OVERLAP}  # every other reason comes from a per-example check

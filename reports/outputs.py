@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -17,8 +16,10 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from core.fingerprints import data_fingerprint
 from core.records import LedgerRow, user_prompt
 from core.store import RunDir, atomic_dir, atomic_write_bytes, atomic_write_json, atomic_write_jsonl, atomic_write_text
+from filters import drop_counts
 
 LEDGER_SCHEMA = pa.schema([
     ("id", pa.string()), ("verdict", pa.string()), ("reasons", pa.list_(pa.string())),
@@ -56,24 +57,9 @@ def read_ledger(path: Path) -> list[LedgerRow]:
     return [LedgerRow.model_validate(dict(r, meta=json.loads(r["meta"] or "{}"))) for r in rows]
 
 
-def fingerprint_file(path: Path | None) -> str | None:
-    if path is None or not Path(path).is_file():
-        return None
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
-
-
-def data_fingerprint(kept: list[LedgerRow]) -> str:
-    h = hashlib.sha256()
-    for r in kept:
-        h.update(json.dumps([r.id, r.instruction, r.input, r.output], ensure_ascii=False).encode())
-    return h.hexdigest()[:16]
-
-
 def write_curated(run: RunDir, rows: list[LedgerRow], card: dict[str, Any]) -> dict[str, Any]:
     """Write ledger, dataset, exports and card; returns the summary stored in status.json."""
     from datasets import Dataset
-
-    from filters import drop_counts
 
     kept = [r for r in rows if r.verdict == "kept"]
     write_ledger(run.file("ledger.parquet"), rows)

@@ -1,21 +1,16 @@
-"""The examples a tuning run trains on, and their fingerprint.
+"""The examples a tuning run trains on.
 
 By default: everything accepted so far (the pool, optionally only the last `window_runs`
-runs) plus the human seed tasks, as chat `messages`. The fingerprint is a hash of exactly
-these examples, saved with the adapter so a result can be traced to its data.
+runs) plus the human seed tasks, as chat `messages`. Their hash (`core.fingerprints.rows_fingerprint`)
+is saved with the adapter so a result can be traced to its data.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-from pathlib import Path
-
 from core import pool
 from core.config import TuneConfig
 from core.errors import GerminateError
-from core.records import user_prompt
-from core.records import SeedTask
+from core.records import SeedTask, user_prompt
 from core.store import RunDir, read_jsonl_rows
 
 
@@ -43,15 +38,3 @@ def training_rows(run: RunDir, cfg: TuneConfig, seeds: list[SeedTask]) -> list[d
                              "(and tune.include_seeds is off)")
     return rows
 
-
-def fingerprint(rows: list[dict]) -> str:
-    h = hashlib.sha256()
-    for r in rows:
-        h.update(json.dumps(r, ensure_ascii=False, sort_keys=True).encode())
-    return h.hexdigest()[:16]
-
-
-def write_jsonl(path: Path, rows: list[dict]) -> None:
-    from core.store import atomic_write_jsonl
-
-    atomic_write_jsonl(path, rows)

@@ -15,10 +15,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from core.chat_template import ensure_chat_template
 from core.config import TuneConfig
 from core.errors import GerminateError
 from core.store import atomic_dir, atomic_write_json
-from core.chat_template import ensure_chat_template
 
 
 def load_student(model_path: str):

@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-
-from germinate.cli import main
 from generators.serve import free_port
+from germinate.cli import main
 
 
 def _run(capsys, root: Path, *args: str) -> tuple[int, str]:

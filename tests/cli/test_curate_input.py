@@ -6,9 +6,9 @@ import json
 
 import pytest
 
+from core.store import RunDir
 from germinate.cli import main
 from reports.outputs import read_ledger
-from core.store import RunDir
 
 ROWS = [
     ("Give three tips for staying healthy.", "", "Eat well, sleep enough and exercise daily."),

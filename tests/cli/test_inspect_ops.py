@@ -7,12 +7,12 @@ import json
 import pytest
 
 import generators.teachers
-from filters import curate
-from germinate.cli import main
 from core.config import CurateConfig, PipelineConfig, dump_config
-from reports.outputs import write_curated
 from core.records import Candidate
 from core.store import RunDir, atomic_write_jsonl
+from filters import curate
+from germinate.cli import main
+from reports.outputs import write_curated
 
 TEXTS = [
     "Write a short poem about the sea at night.",

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from germinate.cli import main
-from core.config import dump_config, PipelineConfig
+from core.config import PipelineConfig, dump_config
 from core.models import resolve_model
 from core.store import RunDir
+from germinate.cli import main
 
 
 def _one_line(capsys, needle: str) -> None:

@@ -2,8 +2,8 @@ import json
 
 import pytest
 
-from evals.gate import decide, load, record
 from core.errors import GerminateError
+from evals.gate import decide, load, record
 
 
 def test_no_champion_promotes():

@@ -2,9 +2,8 @@ import json
 
 import pytest
 
-from evals.judge import (JUDGE_SCHEMA, judge_messages, judge_pairs, pair_outcome, parse_verdict,
-                         win_rate)
 from core.errors import GerminateError
+from evals.judge import JUDGE_SCHEMA, judge_messages, judge_pairs, pair_outcome, parse_verdict, win_rate
 
 GOOD = "Paris is the capital of France."
 BAD = "I like turtles."

@@ -1,8 +1,8 @@
 import pytest
 from rouge_score import rouge_scorer
 
-from evals.similarity import mean_rouge_l, rouge_l
 from core.errors import GerminateError
+from evals.similarity import mean_rouge_l, rouge_l
 
 
 def test_english_pair_matches_hand_computed_lcs():

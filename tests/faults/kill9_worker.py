@@ -44,7 +44,7 @@ import flows.tune as ft  # noqa: E402
 import torch  # noqa: E402
 from evals import gate  # noqa: E402
 from filters import check_invariant, curate  # noqa: E402
-from generators.teachers import Completion  # noqa: E402
+from generators.teacher_types import Completion  # noqa: E402
 from core import pool  # noqa: E402
 from core.config import (  # noqa: E402
     CurateConfig, DecontaminationRule, GenerateConfig, TeacherConfig, TuneConfig, dump_config)

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from evals import gate
 from core import pool, store
-from reports.outputs import read_ledger, write_ledger
 from core.records import LedgerRow
 from core.store import RunDir, atomic_dir, atomic_write_bytes, atomic_write_json, atomic_write_jsonl
+from evals import gate
+from reports.outputs import read_ledger, write_ledger
 
 
 def enospc() -> OSError:

@@ -23,11 +23,11 @@ from pathlib import Path
 
 import pytest
 
+from core.records import Candidate
+from core.store import read_jsonl_rows
 from evals import gate
 from filters import REASONS, check_invariant
 from reports.outputs import read_ledger
-from core.records import Candidate
-from core.store import read_jsonl_rows
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]

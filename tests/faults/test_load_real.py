@@ -16,12 +16,12 @@ from pathlib import Path
 import psutil
 import pytest
 
-from generators import self_instruct as si
-from generators.openai_client import OpenAITeacher
-from generators.serve import vllm_servers
 from core import runtime_env
 from core.config import GenerateConfig, Sampling, TeacherConfig
 from core.records import load_tasks
+from generators import self_instruct as si
+from generators.openai_client import OpenAITeacher
+from generators.serve import vllm_servers
 
 N = int(os.environ.get("GERMINATE_LOAD_REQUESTS", "0"))
 pytestmark = [pytest.mark.slow,

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from evals import gate
 from core import pool
 from core.errors import GerminateError
 from core.records import LedgerRow
 from core.store import RunDir, exclusive
+from evals import gate
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -11,12 +11,11 @@ replaced); the flow body, the gate and the registry are germinate's own code.
 
 from __future__ import annotations
 
-
 import pytest
 
-from evals import gate
 from core.config import EvalConfig, TeacherConfig
 from core.paths import DEFAULT_EVAL_SET
+from evals import gate
 
 
 @pytest.fixture

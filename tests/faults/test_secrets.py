@@ -47,7 +47,7 @@ def _option_default(path: tuple[str, ...], name: str):
     """The default of option `name` of the CLI command at `path` (e.g. teacher serve)."""
     import typer
 
-    from germinate import cli, cli_ops  # noqa: F401  (cli_ops registers the operations commands)
+    from germinate import cli  # importing the CLI registers every command on its app
 
     command = typer.main.get_command(cli.app)
     for part in path:

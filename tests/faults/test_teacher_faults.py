@@ -17,12 +17,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from generators import self_instruct as si
-from generators.openai_client import OpenAITeacher
 from core.config import GenerateConfig, Sampling, TeacherConfig
 from core.errors import GerminateError
 from core.records import Instance, SeedTask
 from core.store import atomic_write_jsonl
+from generators import self_instruct as si
+from generators.openai_client import OpenAITeacher
 
 SAMPLING = Sampling(temperature=0.0, top_p=1.0, max_tokens=32)
 MESSAGES = [{"role": "user", "content": "Name a river."}]

@@ -6,10 +6,10 @@ from rapidfuzz import process
 from rapidfuzz.distance import Indel
 
 import filters.index
+from core.errors import GerminateError
 from filters.blocking import PrefixBlocker, elements, min_overlap
 from filters.index import PoolIndex
 from filters.similarity import TokenEncoder, nearest, rouge_l
-from core.errors import GerminateError
 
 VOCAB = (
     "write a short poem story about the sea cat dog city night list three ways to explain why "

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import random
 
-from filters.curate import row_facts
-from filters.index import PoolIndex, persisted_index
 from core.config import CurateConfig, NearDuplicateRule
 from core.records import Candidate
+from filters.curate import row_facts
+from filters.index import PoolIndex, persisted_index
 
 WORDS = "write explain list summarize translate the a story poem email short long about three five cats rain city".split()
 

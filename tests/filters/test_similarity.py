@@ -2,8 +2,8 @@ import random
 
 import pytest
 
-from filters.similarity import TokenEncoder, best_match, nearest, rouge_l
 from core.text import words
+from filters.similarity import TokenEncoder, best_match, nearest, rouge_l
 
 
 def reference_rouge_l(a: str, b: str) -> float:

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from core.config import ClusterConfig, TeacherConfig
 from flows.cluster import merge_shards, shard_count, shard_indices, teacher_for_shard
 from germinate.cli import main
-from core.config import ClusterConfig, TeacherConfig
 from reports.outputs import read_ledger
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds" / "tasks.jsonl"

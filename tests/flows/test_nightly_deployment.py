@@ -10,9 +10,9 @@ import time
 
 import pytest
 
-from generators.serve import free_port, stop
 from core.paths import DEFAULT_EVAL_SET
 from flows.schedule import api_url, start_server
+from generators.serve import free_port, stop
 
 pytestmark = pytest.mark.slow
 

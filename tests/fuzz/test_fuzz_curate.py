@@ -14,17 +14,16 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
-
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from filters import REASONS, check_invariant, curate, drop_counts
-from filters.curate import similarity_text
-from core.text import normalize
 from core import store
 from core.config import CurateConfig, DecontaminationRule, NearDuplicateRule
-from reports.outputs import read_ledger, write_ledger
 from core.records import Candidate
+from core.text import normalize
+from filters import REASONS, check_invariant, curate, drop_counts
+from filters.curate import similarity_text
+from reports.outputs import read_ledger, write_ledger
 
 EXAMPLES = int(os.environ.get("GERMINATE_FUZZ_EXAMPLES", "60"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None,

@@ -12,11 +12,11 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from generators import self_instruct as si
-from generators.parsing import extract_json, parse_instance, parse_instructions, parse_is_classification
-from generators.teachers import Completion
 from core.config import GenerateConfig, Sampling
 from core.records import Instance, SeedTask
+from generators import self_instruct as si
+from generators.parsing import extract_json, parse_instance, parse_instructions, parse_is_classification
+from generators.teacher_types import Completion
 
 EXAMPLES = int(os.environ.get("GERMINATE_FUZZ_EXAMPLES", "60"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -11,7 +11,6 @@ from generators.parsing import (
     tasks_schema,
 )
 
-
 # --- extract_json -----------------------------------------------------------------------
 
 @pytest.mark.parametrize("text", [

@@ -1,7 +1,7 @@
 import json
 
-from generators.prompts import classification_messages, instance_messages, instruction_messages
 from core.records import Instance, SeedTask
+from generators.prompts import classification_messages, instance_messages, instruction_messages
 
 
 def seed(id, instruction, input, output, is_classification=False):

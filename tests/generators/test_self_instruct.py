@@ -1,5 +1,7 @@
 import pytest
 
+from core.config import GenerateConfig, Sampling
+from core.records import Candidate, Instance, SeedTask
 from generators.self_instruct import (
     apply_classification,
     apply_instances,
@@ -9,9 +11,7 @@ from generators.self_instruct import (
     request_seed,
     unique_instructions,
 )
-from generators.teachers import Completion
-from core.config import GenerateConfig, Sampling
-from core.records import Candidate, Instance, SeedTask
+from generators.teacher_types import Completion
 
 CLASSIFY = {"Is this review positive?", "Is this email spam or not?", "Is the statement true or false?"}
 SEEDS = [

@@ -35,14 +35,14 @@ from pathlib import Path
 
 import pytest
 
-from filters import curate
-from core.text import normalize
-from generators.self_instruct import request_seed
 from core.config import load_config
-from reports.outputs import read_ledger
 from core.paths import DEFAULT_EVAL_SET
 from core.records import Candidate, load_tasks
 from core.store import read_jsonl_rows
+from core.text import normalize
+from filters import curate
+from generators.self_instruct import request_seed
+from reports.outputs import read_ledger
 
 pytestmark = pytest.mark.slow
 

@@ -7,11 +7,11 @@ import json
 import pytest
 
 from core.language import detect_language
+from core.paths import DEFAULT_SEEDS
+from core.records import load_tasks
+from core.store import RunDir
 from germinate.cli import main
 from reports.outputs import read_ledger
-from core.records import load_tasks
-from core.paths import DEFAULT_SEEDS
-from core.store import RunDir
 
 pytestmark = pytest.mark.slow
 

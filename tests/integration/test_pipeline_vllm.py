@@ -6,9 +6,9 @@ import json
 
 import pytest
 
+from core.store import RunDir, read_jsonl_rows
 from germinate.cli import main
 from reports.outputs import read_ledger
-from core.store import RunDir, read_jsonl_rows
 
 pytestmark = pytest.mark.slow
 
@@ -62,8 +62,8 @@ def test_run_generates_curates_tunes_and_evaluates(tmp_path, capsys):
     assert "held-out eval" in out.out and "PROMOTED" in out.out
 
     # A later evaluation compares against that champion.
-    from flows.evaluate import evaluate_flow
     from core.config import EvalConfig, TeacherConfig
+    from flows.evaluate import evaluate_flow
 
     again = evaluate_flow(EvalConfig(eval_set=small, max_tokens=32, judge=False), "embedded:gemma-3-270m",
                           TeacherConfig(), str(tmp_path), candidate=str(run.path / "adapter"), record=False)

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
+from core import runtime_env
+from core.config import TeacherConfig
+from core.store import read_jsonl_rows
 from generators.parsing import parse_instructions
 from generators.serve import vllm_servers
-from core import runtime_env
 from germinate.cli import main
-from core.config import TeacherConfig
 from reports.outputs import read_ledger
-from core.store import read_jsonl_rows
 
 pytestmark = pytest.mark.slow
 

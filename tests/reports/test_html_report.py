@@ -5,13 +5,13 @@ from pathlib import Path
 
 import pytest
 
-from evals import gate
-from filters import drop_counts
 from core.config import PipelineConfig, dump_config, load_config
-from reports.html_report import build_report, funnel, verb_noun, verb_noun_table, write_report
-from reports.outputs import write_ledger
 from core.records import LedgerRow
 from core.store import RunDir, atomic_write_json
+from evals import gate
+from filters import drop_counts
+from reports.html_report import build_report, funnel, verb_noun, verb_noun_table, write_report
+from reports.outputs import write_ledger
 
 SCRIPT = "<script>alert(1)</script>"
 SECTIONS = ["Funnel", "Drops per reason", "Lengths", "Similarity", "Diversity", "Samples per reason",

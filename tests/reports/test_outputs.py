@@ -2,10 +2,9 @@ import json
 
 from datasets import load_from_disk
 
-from core.records import user_prompt
-from reports.outputs import read_ledger, write_curated
-from core.records import LedgerRow
+from core.records import LedgerRow, user_prompt
 from core.store import RunDir
+from reports.outputs import read_ledger, write_curated
 
 CARD = {"teacher": "fake:teacher", "seeds": "seeds/tasks.jsonl"}
 

@@ -6,11 +6,12 @@ import pytest
 
 from core import runtime_env
 from core.config import TuneConfig
+from core.fingerprints import rows_fingerprint as fingerprint
 from core.models import resolve_model
 from core.paths import DEFAULT_EVAL_SET, DEFAULT_SEEDS
 from core.records import load_tasks
 from evals.answers import generate_transformers
-from tuning.data import as_messages, fingerprint
+from tuning.data import as_messages
 from tuning.train import read_adapter_info, train
 
 pytestmark = pytest.mark.slow

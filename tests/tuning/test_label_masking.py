@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from core import runtime_env
+from core.chat_template import STUDENT_CHAT_TEMPLATE
 from core.config import TuneConfig
 from core.models import resolve_model
-from core.chat_template import STUDENT_CHAT_TEMPLATE
 from tuning.data import as_messages
 from tuning.train import build_trainer
 

@@ -1,7 +1,4 @@
-"""`germinate` operations commands: inspect, refilter, runs, models, servers, schedule.
-
-They register on the one `app` of `germinate.cli`; split out to keep each module readable.
-"""
+"""The operations commands: inspect, refilter, runs, models, the teacher's server, schedule, server."""
 
 from __future__ import annotations
 
@@ -10,11 +7,14 @@ from typing import Optional
 
 import typer
 
-from germinate.cli import (ConfigOpt, RootOpt, SetOpt, _config, _preflight, _start, app, model_app, out,
-                           teacher_app)
 from core.config import parse_override
 from core.errors import GerminateError
+from core.models import EMBEDDED, prepare
 from core.paths import data_root as resolve_root
+from core.store import RunDir
+from generators.serve import stop, vllm_servers
+from germinate.app import ConfigOpt, RootOpt, SetOpt, app, model_app, out, read_config, server_app, start, teacher_app
+from reports.console import diff_runs, export_dropped, inspect_run, list_runs, print_summary
 
 
 @app.command()
@@ -25,8 +25,6 @@ def inspect(run: Optional[str] = typer.Argument(None, help="A run id or director
             export: Optional[Path] = typer.Option(None, "--export", help="Write RUN's dropped rows to this JSONL"),
             data_root: Optional[Path] = RootOpt) -> None:
     """Counts and samples per reason; --reason near_duplicate shows neighbours and scores."""
-    from reports.console import diff_runs, export_dropped, inspect_run
-    from core.store import RunDir
 
     root = resolve_root(data_root)
     if diff:
@@ -50,8 +48,6 @@ def refilter(run: str = typer.Argument(..., help="A curated run id or directory"
              set_: list[str] = typer.Option([], "--set", help="A curate setting, e.g. near_duplicate.threshold=0.8"),
              data_root: Optional[Path] = RootOpt) -> None:
     """Re-apply the filters to a run's stored candidates with other settings; no teacher call."""
-    from reports.console import print_summary
-    from core.store import RunDir
     from flows.refilter import refilter as refilter_run
 
     root = resolve_root(data_root)
@@ -65,7 +61,6 @@ def refilter(run: str = typer.Argument(..., help="A curated run id or directory"
 @app.command()
 def runs(data_root: Optional[Path] = RootOpt) -> None:
     """List runs: date, kind, status, counts, score, promotion."""
-    from reports.console import list_runs
 
     list_runs(out, resolve_root(data_root))
 
@@ -73,9 +68,8 @@ def runs(data_root: Optional[Path] = RootOpt) -> None:
 @model_app.command("prepare")
 def model_prepare(which: str = typer.Argument("all", help="teacher | student | all")) -> None:
     """Convert the embedded model(s) from GGUF to HF safetensors in the cache (done lazily too)."""
-    from core.models import EMBEDDED, prepare
 
-    _start(None)
+    start(None)
     keys = {"teacher": ["smollm2-135m-instruct"], "student": ["gemma-3-270m"], "all": list(EMBEDDED)}.get(which)
     if keys is None:
         raise GerminateError(f"unknown model set '{which}' (teacher | student | all)")
@@ -92,10 +86,9 @@ def teacher_serve(config: Optional[Path] = ConfigOpt, set_: list[str] = SetOpt,
     """Start vLLM's OpenAI-compatible server for the configured teacher; Ctrl-C stops it."""
     import time
 
-    from generators.serve import vllm_servers
 
-    _start(None)
-    cfg = _config(config, set_)
+    start(None)
+    cfg = read_config(config, set_)
     with vllm_servers(cfg.generate.teacher, replicas, host=host,
                       ports=list(range(port, port + replicas))) as urls:
         out.print(f"teacher serving {cfg.generate.teacher.model} at {', '.join(urls)}")
@@ -113,19 +106,16 @@ def schedule(config: Optional[Path] = ConfigOpt, data_root: Optional[Path] = Roo
              cron: Optional[str] = typer.Option(None, help="Cron expression (default from config: 0 2 * * *)"),
              timezone: Optional[str] = typer.Option(None, help="IANA time zone, e.g. Asia/Seoul")) -> None:
     """Serve the nightly `pipeline` deployment on its cron schedule (Ctrl-C stops)."""
+    from flows.prepare import preflight
     from flows.schedule import serve_nightly
 
-    root = _start(data_root)
+    root = start(data_root)
     extra = [("schedule.cron", cron)] if cron else []
     extra += [("schedule.timezone", timezone)] if timezone else []
-    cfg = _config(config, set_, extra)
-    _preflight(cfg)
+    cfg = read_config(config, set_, extra)
+    preflight(cfg)
     out.print(f"serving pipeline/nightly: '{cfg.schedule.cron}' in {cfg.schedule.timezone}, data root {root}")
     serve_nightly(cfg, root)
-
-
-server_app = typer.Typer(no_args_is_help=True, help="A local Prefect server.")
-app.add_typer(server_app, name="server")
 
 
 @server_app.command("start")
@@ -134,10 +124,9 @@ def server_start(host: str = typer.Option("127.0.0.1"), port: int = typer.Option
     """Start a Prefect API server (SQLite in the data root; Postgres via env) until Ctrl-C."""
     import time
 
-    from generators.serve import stop
     from flows.schedule import api_url, database_note, start_server
 
-    _start(data_root)
+    start(data_root)
     proc = start_server(host, port)
     try:
         out.print(f"Prefect API at {api_url(host, port)} ({database_note()})")

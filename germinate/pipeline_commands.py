@@ -1,0 +1,165 @@
+"""The commands that run flows: run, resume, generate, curate, tune, eval."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from core.errors import GerminateError
+from core.inputs import FORMATS, read_candidates
+from core.models import resolve_model
+from core.records import load_tasks
+from core.store import RunDir, atomic_write_jsonl, new_run_id
+from germinate.app import ConfigOpt, RootOpt, SetOpt, app, failing, out, read_config, start
+from reports.console import print_eval, print_summary
+
+
+@app.command()
+def run(config: Optional[Path] = ConfigOpt, data_root: Optional[Path] = RootOpt,
+        set_: list[str] = SetOpt, run_id: Optional[str] = typer.Option(None, help="Name the run")) -> None:
+    """Run the whole pipeline (generate -> curate -> tune -> evaluate) into a new run directory."""
+    from flows.prepare import create_run, preflight
+
+    root = start(data_root)
+    cfg = read_config(config, set_)
+    preflight(cfg)
+    _run_pipeline(cfg, root, create_run(root, cfg, "pipeline", run_id))
+
+
+def _run_pipeline(cfg, root: Path, run_dir: RunDir) -> None:
+    from flows.pipeline import pipeline_flow
+
+    with failing(run_dir):
+        pipeline_flow(cfg, str(root), run_dir.run_id)
+    print_summary(out, run_dir)
+    if run_dir.file("eval.json").exists():
+        print_eval(out, json.loads(run_dir.file("eval.json").read_text(encoding="utf-8")))
+
+
+@app.command()
+def resume(run: str = typer.Argument(..., help="A run id or directory"),
+           data_root: Optional[Path] = RootOpt) -> None:
+    """Finish an interrupted run: finished requests and stages are not redone."""
+    from flows.prepare import preflight
+
+    root = start(data_root)
+    run_dir = RunDir.open(root, run)
+    if run_dir.status.get("kind") != "pipeline":
+        raise GerminateError(f"run {run_dir.run_id} is a '{run_dir.status.get('kind')}' run; only pipeline runs resume")
+    cfg = read_config(run_dir.file("config.yaml"), [])
+    # Loading the in-process engine costs 20-30 s: skip it when no stage left needs it (the
+    # judge does; it is then loaded before training, the order a fresh run uses).
+    done = run_dir.stage_done
+    preflight(cfg, teacher=not done("generate") or (cfg.evaluate.judge and not done("evaluate")))
+    run_dir.update_status(status="running")
+    _run_pipeline(cfg, run_dir.data_root, run_dir)
+
+
+@app.command()
+def tune(run: str = typer.Argument(..., help="A curated run id or directory"),
+         config: Optional[Path] = ConfigOpt, data_root: Optional[Path] = RootOpt,
+         set_: list[str] = SetOpt) -> None:
+    """LoRA-tune the student on the curated data; the adapter goes to RUN/adapter."""
+    from flows.tune import tune_flow
+
+    root = start(data_root)
+    run_dir = RunDir.open(root, run)
+    cfg = read_config(config or run_dir.file("config.yaml"), set_)
+    if not run_dir.stage_done("curate"):
+        raise GerminateError(f"run {run_dir.run_id} is not curated yet: run `germinate curate {run_dir.run_id}`")
+    if run_dir.status["stages"]["curate"]["kept"] == 0:
+        raise GerminateError(f"run {run_dir.run_id} kept no examples: its curated set is empty, nothing new to tune on")
+    with failing(run_dir):
+        adapter = tune_flow(cfg.tune, str(run_dir.data_root), run_dir.run_id, seeds=str(cfg.generate.seeds))
+    out.print(f"adapter: {adapter}")
+
+
+@app.command("eval")
+def eval_(eval_set: Optional[Path] = typer.Option(None, "--eval-set", help="Self-Instruct JSONL eval tasks"),
+          model: Optional[str] = typer.Option(None, "--model", help="Student base model (default: config)"),
+          adapter: Optional[Path] = typer.Option(None, "--adapter", help="LoRA adapter to evaluate"),
+          config: Optional[Path] = ConfigOpt, data_root: Optional[Path] = RootOpt,
+          set_: list[str] = SetOpt) -> None:
+    """Base vs champion (vs --adapter) on a held-out set; prints the table, changes nothing."""
+    from evals.answers import check_adapter
+    from flows.evaluate import eval_items, evaluate_flow
+
+    root = start(data_root)
+    extra = [("evaluate.eval_set", str(eval_set))] if eval_set else []
+    extra += [("tune.student", model)] if model else []
+    cfg = read_config(config, set_, extra)
+    eval_items(cfg.evaluate.eval_set)  # a bad eval file fails here, before any model loads
+    if adapter is not None:
+        # Before any flow starts: a wrong adapter is bad input, reported in one line.
+        check_adapter(adapter, resolve_model(cfg.tune.student))
+    result = evaluate_flow(cfg.evaluate, cfg.tune.student, cfg.generate.teacher, str(root),
+                           candidate=str(adapter) if adapter else None, record=False)
+    print_eval(out, result)
+
+
+@app.command()
+def generate(config: Optional[Path] = ConfigOpt, data_root: Optional[Path] = RootOpt,
+             seeds: Optional[Path] = typer.Option(None, help="Self-Instruct JSONL seed tasks"),
+             n: Optional[int] = typer.Option(None, "--n", help="Number of new instructions"),
+             set_: list[str] = SetOpt) -> None:
+    """Generate candidates only (curate them later with `germinate curate RUN`)."""
+    from flows.cluster import scheduler, with_runner
+    from flows.generate import generate_flow
+    from flows.prepare import create_run, preflight
+
+    root = start(data_root)
+    extra = [("generate.seeds", str(seeds))] if seeds else []
+    extra += [("generate.num_instructions", n)] if n is not None else []
+    cfg = read_config(config, set_, extra)
+    preflight(cfg)
+    run_dir = create_run(root, cfg, "generate")
+    with failing(run_dir), scheduler(cfg.cluster) as address:
+        with_runner(generate_flow, address)(cfg.generate, str(root), run_dir.run_id, cluster=cfg.cluster)
+    run_dir.update_status(status="generated")
+    count = run_dir.status["stages"]["generate"]["candidates"]
+    out.print(f"{count} candidates in {run_dir.file('candidates.jsonl')}")
+    out.print(f"curate them with: germinate curate {run_dir.run_id}")
+
+
+@app.command()
+def curate(run: Optional[str] = typer.Argument(None, help="A run id or directory to curate"),
+           input: Optional[Path] = typer.Option(None, "--input", help="Curate an existing dataset file"),
+           format: str = typer.Option("auto", help="auto | alpaca | messages | self-instruct"),
+           config: Optional[Path] = ConfigOpt, data_root: Optional[Path] = RootOpt,
+           set_: list[str] = SetOpt) -> None:
+    """Run the filters on a generated run, or on any dataset file with --input."""
+    from flows.cluster import scheduler, with_runner
+    from flows.curate import curate_flow
+    from flows.prepare import create_run, provenance
+
+    root = start(data_root)
+    cfg = read_config(config, set_)
+    if (run is None) == (input is None):
+        raise GerminateError("give either a RUN to curate or --input FILE, not both or neither")
+    if format not in FORMATS:
+        raise GerminateError(f"--format must be one of {', '.join(FORMATS)}, got '{format}'")
+    if cfg.curate.decontamination.eval_set:
+        load_tasks(cfg.curate.decontamination.eval_set, "eval")
+    if input is not None:
+        run_id = new_run_id("curate-")
+        candidates = read_candidates(input, run_id, format)  # fails before any directory exists
+        run_dir = create_run(root, cfg, "curate", run_id)
+        atomic_write_jsonl(run_dir.file("candidates.jsonl"), [c.model_dump() for c in candidates])
+        card, use_pool = {"source": str(input)}, False
+    else:
+        run_dir = RunDir.open(root, run)
+        if not run_dir.file("candidates.jsonl").exists():
+            raise GerminateError(f"run {run_dir.run_id} has no candidates.jsonl to curate")
+        # Compare with the seeds this run was grown from, and record its teacher, as the
+        # pipeline does.
+        cfg = cfg.model_copy(update={"generate": read_config(run_dir.file("config.yaml"), []).generate})
+        card, use_pool = provenance(cfg.generate), True
+    with failing(run_dir), scheduler(cfg.cluster) as address:
+        with_runner(curate_flow, address)(cfg.curate, str(run_dir.data_root), run_dir.run_id,
+                                          use_pool=use_pool, seeds=str(cfg.generate.seeds) if use_pool else None,
+                                          card=card, cluster=cfg.cluster)
+    run_dir.update_status(status="completed")
+    print_summary(out, run_dir)
