@@ -2,9 +2,9 @@ from pathlib import Path
 
 import pytest
 
-from evals.constraints import check, constraint_accuracy, strict_accuracy
 from core.errors import GerminateError
 from core.records import load_tasks
+from evals.constraints import check, constraint_accuracy, strict_accuracy
 
 EVAL_SET = Path(__file__).resolve().parents[2] / "seeds" / "eval.jsonl"
 
@@ -120,7 +120,7 @@ def test_strict_accuracy_checks_every_constraint_even_after_a_failure():
 
 def test_every_eval_reference_satisfies_its_own_constraints():
     tasks = [t for t in load_tasks(EVAL_SET, what="eval") if t.constraints]
-    assert len(tasks) == 24  # seeds/README.md: 24 of the 26 eval tasks have constraints
+    assert len(tasks) == 145  # seeds/README.md: 145 of the 158 eval tasks have constraints
     for task in tasks:
         answer = task.instances[0].output
         failed = [c for c in task.constraints if not check(c, answer)]
