@@ -348,7 +348,7 @@ def _index_lifecycle(texts, dropped, rule, seed: int, nightly: int) -> dict:
         save = time.perf_counter() - t0
         disk = sum(f.stat().st_size for f in Path(tmp).iterdir()) / 2**20
         t0 = time.perf_counter()
-        index = PoolIndex.load(path, exact_max_pool=rule.exact_max_pool)
+        index = PoolIndex.load(path, rule.threshold, rule.exact_max_pool)
         load = time.perf_counter() - t0
     batch = instructions(nightly, seed + 1)
     t0 = time.perf_counter()

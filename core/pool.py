@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from core.records import LedgerRow
+from core.records import LedgerRow, similarity_text
 from core.store import atomic_write_jsonl, exclusive, read_jsonl_rows, sweep_partial
 
 
@@ -27,8 +27,7 @@ def load_pool(data_root: Path) -> list[dict]:
 def pool_entries(data_root: Path, include_input: bool = False) -> list[tuple[str, str]]:
     """(id, text) pairs the near-duplicate step compares new candidates with."""
     rows = load_pool(data_root)
-    return [(r["id"], f"{r['instruction']}\n{r['input']}" if include_input and r["input"] else r["instruction"])
-            for r in rows]
+    return [(r["id"], similarity_text(r["instruction"], r["input"], include_input)) for r in rows]
 
 
 @contextmanager

@@ -136,3 +136,9 @@ def user_prompt(row: LedgerRow | dict) -> str:
     """Instruction and input joined the one way training, eval and serving all use."""
     instruction, inp = (row.instruction, row.input) if isinstance(row, LedgerRow) else (row["instruction"], row.get("input", ""))
     return f"{instruction}\n\n{inp}" if inp else instruction
+
+
+def similarity_text(instruction: str, input: str, include_input: bool) -> str:
+    """What duplicates are judged on: the instruction, plus the input when configured (and
+    not blank). Every comparison side (candidates, pool, index, refilter) builds it here."""
+    return f"{instruction}\n{input}" if include_input and input.strip() else instruction

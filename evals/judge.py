@@ -12,17 +12,13 @@ Everything here is pure: the model call is the `ask` callable the caller passes 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-import jinja2
 import numpy as np
 
 from core.errors import GerminateError
 from core.json_text import extract_json
-
-TEMPLATES = Path(__file__).parent / "prompts"
+from core.templating import template
 
 Messages = list[dict[str, str]]
 Verdict = str  # "A", "B" or "tie"
@@ -40,16 +36,9 @@ _AS_A = {"A": 1.0, "B": 0.0, "tie": 0.5}
 _AS_B = {"A": 0.0, "B": 1.0, "tie": 0.5}
 
 
-@lru_cache(maxsize=None)
-def _template() -> jinja2.Template:
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES),
-                             undefined=jinja2.StrictUndefined, autoescape=False)
-    return env.get_template("judge.jinja")
-
-
 def judge_messages(instruction: str, input: str, answer_a: str, answer_b: str) -> Messages:
     """One user message asking which of two answers better follows `instruction`."""
-    text = _template().render(instruction=instruction.strip(), input=input.strip(),
+    text = template("evals/prompts/judge.jinja").render(instruction=instruction.strip(), input=input.strip(),
                               answer_a=answer_a.strip(), answer_b=answer_b.strip())
     return [{"role": "user", "content": text.strip()}]
 

@@ -20,6 +20,17 @@ from filters.similarity import rouge_l
 
 Check = Callable[[Candidate, CurateConfig], str | None]
 
+
+def drops(*reasons: str) -> Callable[[Check], Check]:
+    """Declare the reasons a check can return, so the list of every reason is derived from the
+    checks themselves (`CHECK_REASONS`) rather than written out a second time."""
+
+    def mark(check: Check) -> Check:
+        check.reasons = reasons  # type: ignore[attr-defined]
+        return check
+
+    return mark
+
 # An output this close to its input (token ROUGE-L) is a copy, not an answer.
 COPY_THRESHOLD = 0.9
 # Repetition is only judged on outputs long enough to have a meaningful 3-gram count.
@@ -52,21 +63,25 @@ _REFUSAL = re.compile(
 )
 
 
+@drops("unparseable")
 def unparseable(c: Candidate, cfg: CurateConfig) -> str | None:
     """The teacher's reply could not be parsed; `c.raw` keeps the text for inspection."""
     return "unparseable" if c.parse_error else None
 
 
+@drops("truncated")
 def truncated(c: Candidate, cfg: CurateConfig) -> str | None:
     """Generation hit max_tokens, so the output is cut off mid-answer."""
     return "truncated" if c.finish_reason == "length" else None
 
 
+@drops("empty_output")
 def empty_output(c: Candidate, cfg: CurateConfig) -> str | None:
     """A task with no answer teaches nothing."""
     return "empty_output" if not c.output.strip() else None
 
 
+@drops("instruction_too_short", "instruction_too_long")
 def instruction_length(c: Candidate, cfg: CurateConfig) -> str | None:
     """Word count outside cfg.instruction_length (Self-Instruct keeps 4..150 words).
 
@@ -80,6 +95,7 @@ def instruction_length(c: Candidate, cfg: CurateConfig) -> str | None:
     return None
 
 
+@drops("output_too_short", "output_too_long")
 def output_length(c: Candidate, cfg: CurateConfig) -> str | None:
     """Word count outside cfg.output_length; a blank output is `empty_output`'s business."""
     if not c.output.strip():
@@ -101,6 +117,7 @@ def _keyword_pattern(keywords: tuple[str, ...]) -> re.Pattern[str] | None:
     return re.compile(rf"(?<!\w)(?:{'|'.join(alts)})(?!\w)", re.IGNORECASE)
 
 
+@drops("blacklisted_keyword")
 def blacklisted_keyword(c: Candidate, cfg: CurateConfig) -> str | None:
     """The instruction names something a text-only model cannot do (image, file, draw, ...).
 
@@ -112,6 +129,7 @@ def blacklisted_keyword(c: Candidate, cfg: CurateConfig) -> str | None:
     return None
 
 
+@drops("starts_with_punctuation")
 def starts_with_punctuation(c: Candidate, cfg: CurateConfig) -> str | None:
     """The instruction opens with punctuation or a symbol (usually a leftover list marker).
 
@@ -124,6 +142,7 @@ def starts_with_punctuation(c: Candidate, cfg: CurateConfig) -> str | None:
     return None
 
 
+@drops("wrong_language")
 def wrong_language(c: Candidate, cfg: CurateConfig) -> str | None:
     """The instruction or output is written in a script outside cfg.languages.
 
@@ -137,6 +156,7 @@ def wrong_language(c: Candidate, cfg: CurateConfig) -> str | None:
     return None
 
 
+@drops("output_copies_input")
 def output_copies_input(c: Candidate, cfg: CurateConfig) -> str | None:
     """The output repeats the input (equal, or token ROUGE-L >= 0.9) instead of answering."""
     if not c.input.strip():
@@ -146,11 +166,13 @@ def output_copies_input(c: Candidate, cfg: CurateConfig) -> str | None:
     return None
 
 
+@drops("refusal")
 def refusal(c: Candidate, cfg: CurateConfig) -> str | None:
     """The teacher declined ("As an AI language model...", "죄송하지만 ... 수 없습니다")."""
     return "refusal" if _REFUSAL.search(c.output.strip()) else None
 
 
+@drops("degenerate_repetition")
 def degenerate_repetition(c: Candidate, cfg: CurateConfig) -> str | None:
     """The output loops: too many repeated word 3-grams, or one character 20+ times.
 
@@ -192,6 +214,10 @@ CHECKS: tuple[Check, ...] = (
 )
 
 
+# Every reason a check can give, in CHECKS order.
+CHECK_REASONS: tuple[str, ...] = tuple(r for check in CHECKS for r in check.reasons)  # type: ignore[attr-defined]
+
+
 def check_all(c: Candidate, cfg: CurateConfig) -> list[str]:
     """Every reason that applies to `c`, in CHECKS order (all of them, not just the first).
 
@@ -200,4 +226,11 @@ def check_all(c: Candidate, cfg: CurateConfig) -> list[str]:
     """
     if c.parse_error:
         return ["unparseable"]
-    return [reason for check in CHECKS if (reason := check(c, cfg)) is not None]
+    found = []
+    for check in CHECKS:
+        reason = check(c, cfg)
+        if reason is not None:
+            if reason not in check.reasons:  # type: ignore[attr-defined]
+                raise ValueError(f"check {check.__name__} returned undeclared reason {reason!r}")
+            found.append(reason)
+    return found

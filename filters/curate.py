@@ -18,22 +18,23 @@ from dataclasses import dataclass
 
 from core.config import CurateConfig
 from core.records import Candidate, LedgerRow, SeedTask
+from core.records import similarity_text as records_similarity_text
 from core.text import normalize
-from filters.checks import check_all
+from filters.admission import BATCH, PRIOR, admit_in_order
+from filters.blocking import PrefixBlocker
+from filters.checks import CHECK_REASONS, check_all
 from filters.decontaminate import REASON as EVAL_OVERLAP
 from filters.decontaminate import EvalIndex
 from filters.index import PoolIndex
-from filters.similarity import TokenEncoder, best_match, nearest
+from filters.similarity import TokenEncoder, nearest
 
 EXACT_DUPLICATE = "exact_duplicate"
 NEAR_DUPLICATE = "near_duplicate"
 
 
 def similarity_text(c: Candidate, cfg: CurateConfig) -> str:
-    """What duplicates are judged on: the instruction, plus the input when configured."""
-    if cfg.near_duplicate.include_input and c.input.strip():
-        return c.instruction + "\n" + c.input
-    return c.instruction
+    """What duplicates are judged on (`core.records.similarity_text`) for one candidate."""
+    return records_similarity_text(c.instruction, c.input, cfg.near_duplicate.include_input)
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,6 @@ def curate(
     text (similarity, neighbour_id, neighbour_text) even when other checks already drop it,
     so the threshold can be re-applied to the ledger later without regenerating anything.
     """
-    threshold = cfg.near_duplicate.threshold
     pool = list(pool)
     if facts is None:
         facts = row_facts(candidates, cfg, [t for _, t in pool], eval_tasks)
@@ -112,44 +112,39 @@ def curate(
     for j, (_, text) in enumerate(pool):
         pool_keys.setdefault(normalize(text), j)
     texts = [similarity_text(c, cfg) for c in candidates]
-
-    # Within the batch, each candidate only meets the candidates kept before it, so this side
-    # is incremental: fine for batches of thousands.
+    keys = [normalize(t) for t in texts]
+    in_pool = [not c.parse_error and bool(k) and k in pool_keys for c, k in zip(candidates, keys)]
+    # Only a row with no other reason can join the comparison set, as in Self-Instruct's loop.
+    eligible = [not c.parse_error and not f.reasons and f.eval_overlap is None and not p
+                for c, f, p in zip(candidates, facts, in_pool)]
     encoder = TokenEncoder()
-    kept: list[tuple[str, str]] = []  # (id, text)
-    kept_codes: list[str] = []
-    kept_keys: dict[str, int] = {}
-
+    codes = [encoder.encode(t) for t in texts]
+    verdicts = admit_in_order(codes, [f.pool_best or (None, 0.0) for f in facts], eligible,
+                              cfg.near_duplicate.threshold, keys=keys, pairs=_batch_pairs(codes, cfg))
     rows: list[LedgerRow] = []
     for i, c in enumerate(candidates):
-        fact = facts[i]
+        fact, verdict = facts[i], verdicts[i]
         reasons = list(fact.reasons)
         meta = dict(c.meta)
         similarity = neighbour = None
         if not c.parse_error:
-            key, code = normalize(texts[i]), encoder.encode(texts[i])
-            if key and key in pool_keys:
-                neighbour, similarity = pool[pool_keys[key]], 1.0
-                reasons.append(EXACT_DUPLICATE)
-            elif key and key in kept_keys:
-                neighbour, similarity = kept[kept_keys[key]], 1.0
+            if in_pool[i]:
+                neighbour, similarity = pool[pool_keys[keys[i]]], 1.0
                 reasons.append(EXACT_DUPLICATE)
             else:
-                j, similarity = fact.pool_best if fact.pool_best is not None else (None, 0.0)
-                neighbour = pool[j] if j is not None else None
-                k, batch_score = best_match(code, kept_codes)
-                # Strictly greater: on a tie the pool entry, which came first, stays.
-                if k is not None and batch_score > similarity:
-                    neighbour, similarity = kept[k], batch_score
-                if similarity > threshold:
+                similarity = verdict.score
+                if verdict.source == BATCH:
+                    k = verdict.neighbour
+                    neighbour = (candidates[k].id, texts[k])
+                elif verdict.source == PRIOR:
+                    neighbour = pool[verdict.neighbour]
+                if verdict.exact:
+                    reasons.append(EXACT_DUPLICATE)
+                elif similarity > cfg.near_duplicate.threshold:
                     reasons.append(NEAR_DUPLICATE)
             if fact.eval_overlap is not None:
                 reasons.append(EVAL_OVERLAP)
                 meta["eval_overlap"] = fact.eval_overlap  # which eval task, for auditing
-            if not reasons:
-                kept_keys.setdefault(key, len(kept))
-                kept.append((c.id, texts[i]))
-                kept_codes.append(code)
         rows.append(
             LedgerRow(
                 **c.model_dump(exclude={"meta"}),
@@ -164,22 +159,21 @@ def curate(
     return rows
 
 
+def _batch_pairs(codes: Sequence[str], cfg: CurateConfig):
+    """Blocking's candidate pairs within a batch too big to score every pair (`curate --input`
+    of a large file); None (score them all) up to `near_duplicate.exact_max_pool`."""
+    nd = cfg.near_duplicate
+    if len(codes) <= nd.exact_max_pool or not 0.0 < nd.threshold < 1.0:
+        return None
+    blocker = PrefixBlocker(nd.threshold)
+    blocker.register(codes)
+    return blocker.self_candidates(blocker.prefixes(codes))
+
+
 # Every reason curation can give, in the order a row lists them (checks first, in CHECKS
 # order, then the set-level steps). Used to order drop counts for reports.
 REASONS: tuple[str, ...] = (
-    "unparseable",
-    "truncated",
-    "empty_output",
-    "instruction_too_short",
-    "instruction_too_long",
-    "output_too_short",
-    "output_too_long",
-    "blacklisted_keyword",
-    "starts_with_punctuation",
-    "wrong_language",
-    "output_copies_input",
-    "refusal",
-    "degenerate_repetition",
+    *CHECK_REASONS,
     EXACT_DUPLICATE,
     NEAR_DUPLICATE,
     EVAL_OVERLAP,

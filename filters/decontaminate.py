@@ -28,7 +28,7 @@ def ngrams(tokens: Sequence[str], n: int) -> Iterable[tuple[str, ...]]:
 class EvalIndex:
     """The eval set's word n-grams and instructions, ready to test candidates against."""
 
-    def __init__(self, tasks: Sequence[SeedTask], ngram: int = 8, threshold: float = 0.7) -> None:
+    def __init__(self, tasks: Sequence[SeedTask], ngram: int, threshold: float) -> None:
         self.n = ngram
         self.threshold = threshold
         # n-gram -> id of the first eval task containing it (first wins: deterministic).

@@ -5,7 +5,8 @@ blocking prefix (`blocking.PrefixBlocker`); position j is pool row j. Saved as o
 file (settings and vocabulary) and one .npz of plain arrays: no pickle, nothing executed
 on load.
 
-    index = PoolIndex.load(path) if path.exists() else PoolIndex.build(pool_texts)
+    index = PoolIndex.load(path, rule.threshold, rule.exact_max_pool) if path.exists() \
+        else PoolIndex.build(pool_texts, rule.threshold, rule.exact_max_pool)
     verdicts = index.admit(batch_texts, eligible)   # Self-Instruct's sequential rule
     index.save(path)
 """
@@ -24,22 +25,20 @@ from core import pool
 from core.config import NearDuplicateRule
 from core.errors import GerminateError
 from core.store import atomic_write_json
+from filters.admission import BATCH, admit_in_order
 from filters.blocking import PrefixBlocker, Prefixes
-from filters.similarity import TokenEncoder, best_match, nearest_blocked, nearest_exact
+from filters.similarity import TokenEncoder, nearest_blocked, nearest_exact
 
 FORMAT = 1
 # Texts admitted per round: each round scores its texts against the index in bulk, then
 # against each other in order.
 BLOCK = 2048
-_DEFAULTS = NearDuplicateRule()
 
 
 class PoolIndex:
     """Encoded pool texts plus their blocking prefixes; grows with `add` and `admit`."""
 
-    def __init__(
-        self, threshold: float = _DEFAULTS.threshold, exact_max_pool: int = _DEFAULTS.exact_max_pool
-    ) -> None:
+    def __init__(self, threshold: float, exact_max_pool: int) -> None:
         self.threshold = threshold
         self.exact_max_pool = exact_max_pool
         self.encoder = TokenEncoder()
@@ -51,8 +50,8 @@ class PoolIndex:
     def build(
         cls,
         texts: Sequence[str],
-        threshold: float = _DEFAULTS.threshold,
-        exact_max_pool: int = _DEFAULTS.exact_max_pool,
+        threshold: float,
+        exact_max_pool: int,
     ) -> "PoolIndex":
         """An index of `texts`, in order."""
         index = cls(threshold, exact_max_pool)
@@ -106,29 +105,15 @@ class PoolIndex:
         prior = self._nearest(block, prefixes=prefixes)
         exact = self.blocker is None or base + len(block) <= self.exact_max_pool
         pairs = None if exact else self.blocker.self_candidates(prefixes)
-        admitted: list[int] = []  # block offsets, in order
-        rank: dict[int, int] = {}  # block offset -> its index position minus base
-        verdicts = []
-        for i, code in enumerate(block):
-            if exact:
-                earlier = admitted
-            else:  # the admitted texts among those blocking pairs this one with
-                pair_ids = pairs.indices[pairs.indptr[i] : pairs.indptr[i + 1]].tolist()
-                earlier = [e for e in pair_ids if e in rank]
-            k, s = best_match(code, [block[e] for e in earlier])
-            j, score = prior[i]
-            # Strictly greater: on a tie the indexed text, which came first, stays.
-            if k is not None and s > score:
-                j, score = base + rank[earlier[k]], s
-            ok = eligible[i] and score <= self.threshold
-            if ok:
-                rank[i] = len(admitted)
-                admitted.append(i)
-            verdicts.append((j, score, ok))
+        verdicts = admit_in_order(block, prior, eligible, self.threshold, pairs=pairs)
+        admitted = [i for i, v in enumerate(verdicts) if v.admitted]
+        # An admitted text takes the next index position: base + its rank among the admitted.
+        position = {offset: base + rank for rank, offset in enumerate(admitted)}
         self.codes.extend(block[i] for i in admitted)
         if self.blocker is not None:
             self.blocker.add([block[i] for i in admitted], prefixes.take(admitted))
-        return verdicts
+        return [(position[v.neighbour] if v.source == BATCH else v.neighbour, v.score, v.admitted)
+                for v in verdicts]
 
     def save(self, path: str | Path) -> None:
         """Write `path`.json (settings, vocabulary) and `path`.npz (arrays), each replaced
@@ -166,8 +151,8 @@ class PoolIndex:
     def load(
         cls,
         path: str | Path,
-        threshold: float | None = None,
-        exact_max_pool: int = _DEFAULTS.exact_max_pool,
+        threshold: float | None,
+        exact_max_pool: int,
     ) -> "PoolIndex":
         """Read what `save` wrote. Another `threshold` than the saved one re-cuts the
         prefixes from the saved codes (seconds, no re-tokenising)."""

@@ -28,12 +28,9 @@ import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import Indel
 
-from core.config import NearDuplicateRule
 from core.errors import GerminateError
 from core.text import words
 from filters.blocking import PrefixBlocker, Prefixes
-
-_DEFAULTS = NearDuplicateRule()
 
 # Token codes are opaque symbols that never leave this module, so any code points will do
 # as long as they are valid characters. Starting low keeps vocabularies below ~63k tokens
@@ -119,8 +116,8 @@ def nearest(
     chunk: int = 2048,
     score_cutoff: float = 0.0,
     *,
-    threshold: float = _DEFAULTS.threshold,
-    exact_max_pool: int = _DEFAULTS.exact_max_pool,
+    threshold: float,
+    exact_max_pool: int,
 ) -> list[tuple[int | None, float]]:
     """For each query, the index of the most similar corpus text and its ROUGE-L F1.
 

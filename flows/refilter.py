@@ -13,7 +13,7 @@ from typing import Any
 
 from core import pool
 from core.config import CurateConfig, PipelineConfig, dump_config, load_config
-from core.records import Candidate, load_tasks
+from core.records import Candidate, load_tasks, similarity_text
 from core.store import RunDir, atomic_write_jsonl, new_run_id, read_jsonl_rows
 from filters import check_invariant, curate
 from reports.outputs import write_curated
@@ -27,8 +27,7 @@ def pool_before(data_root: Path, run_id: str, include_input: bool) -> list[tuple
         status = Path(data_root) / "runs" / rid / "status.json"
         created[rid] = RunDir(data_root, rid).status["created"] if status.exists() else ""
     earlier = [r for r in rows if r["run_id"] != run_id and created[r["run_id"]] <= created[run_id]]
-    return [(r["id"], f"{r['instruction']}\n{r['input']}" if include_input and r["input"] else r["instruction"])
-            for r in earlier]
+    return [(r["id"], similarity_text(r["instruction"], r["input"], include_input)) for r in earlier]
 
 
 def refilter(run: RunDir, overrides: list[tuple[str, Any]]) -> tuple[RunDir, dict]:

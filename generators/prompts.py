@@ -7,25 +7,13 @@ sampled examples last, so requests share a long common prefix (vLLM's prefix cac
 from __future__ import annotations
 
 import json
-from functools import lru_cache
-from pathlib import Path
-
-import jinja2
 
 from core.records import SeedTask
+from core.templating import template
 
-TEMPLATES = Path(__file__).parent / "prompts"
 
-
-@lru_cache(maxsize=None)
-def _template(name: str) -> jinja2.Template:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=False,
-        autoescape=False,
-    )
-    return env.get_template(f"{name}.jinja")
+def _template(name: str):
+    return template(f"generators/prompts/{name}.jinja")
 
 
 def _user(text: str) -> list[dict[str, str]]:

@@ -18,7 +18,6 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
-import jinja2
 import matplotlib
 from markupsafe import Markup
 from matplotlib.figure import Figure
@@ -27,6 +26,7 @@ from core.config import PipelineConfig, load_config
 from core.errors import GerminateError
 from core.records import LedgerRow
 from core.store import RunDir, atomic_write_text
+from core.templating import template
 from core.text import words
 from evals import gate
 from filters import drop_counts
@@ -39,7 +39,6 @@ DEDUP = {EXACT_DUPLICATE, NEAR_DUPLICATE}
 SET_LEVEL = DEDUP | {EVAL_OVERLAP}  # every other reason comes from a per-example check
 SAMPLES_PER_REASON = 5
 HISTORY_RUNS = 30
-_TEMPLATES = Path(__file__).parent / "templates"
 
 
 def funnel(rows: list[LedgerRow]) -> list[tuple[str, int]]:
@@ -276,9 +275,7 @@ def build_report(run: RunDir, data_root: Path) -> str:
     diversity = verb_noun_table([r.instruction for r in rows if r.verdict == "kept"])
     points, registry_error = _history(Path(data_root), metric)
     sims = [r.similarity for r in rows if not r.parse_error and r.similarity is not None]
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(_TEMPLATES), autoescape=True,
-                             undefined=jinja2.StrictUndefined)
-    return env.get_template("report.html.jinja").render(
+    return template("reports/templates/report.html.jinja").render(
         run_id=run.run_id, status=run.status, has_ledger=ledger.is_file(),
         funnel=stages, funnel_svg=bar_chart(stages, "#2a7"), drops=drops,
         drops_svg=bar_chart(list(drops.items()), "#c55"),

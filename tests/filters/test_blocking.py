@@ -128,7 +128,7 @@ def test_admit_is_self_instructs_sequential_rule():
 
 
 def test_ineligible_texts_are_scored_but_not_admitted():
-    index = PoolIndex.build(["write a poem about the sea"])
+    index = PoolIndex.build(["write a poem about the sea"], 0.7, 10**9)
     texts = ["explain why the sky is blue", "explain why the sky is blue today", "list three cats"]
     verdicts = index.admit(texts, eligible=[False, True, True])
     assert [v[2] for v in verdicts] == [False, True, True]
@@ -140,9 +140,9 @@ def test_ineligible_texts_are_scored_but_not_admitted():
 
 def test_save_load_round_trip_gives_identical_results(tmp_path):
     texts = planted(300, seed=4)
-    index = PoolIndex.build(texts[:200], exact_max_pool=0)
+    index = PoolIndex.build(texts[:200], 0.7, exact_max_pool=0)
     index.save(tmp_path / "pool_index")
-    loaded = PoolIndex.load(tmp_path / "pool_index", exact_max_pool=0)
+    loaded = PoolIndex.load(tmp_path / "pool_index", None, exact_max_pool=0)
     assert loaded.codes == index.codes and loaded.encoder.vocab == index.encoder.vocab
     assert (loaded.blocker.rows != index.blocker.rows).nnz == 0
     assert loaded.nearest(texts[200:]) == index.nearest(texts[200:])
@@ -152,7 +152,7 @@ def test_save_load_round_trip_gives_identical_results(tmp_path):
 
 def test_load_with_another_threshold_recuts_prefixes(tmp_path):
     texts = planted(300, seed=5)
-    PoolIndex.build(texts[:200], 0.7).save(tmp_path / "idx")
+    PoolIndex.build(texts[:200], 0.7, 10**9).save(tmp_path / "idx")
     loaded = PoolIndex.load(tmp_path / "idx", threshold=0.5, exact_max_pool=0)
     fresh = PoolIndex.build(texts[:200], 0.5, exact_max_pool=10**9)
     assert [v[2] for v in loaded.admit(texts[200:])] == [v[2] for v in fresh.admit(texts[200:])]
@@ -160,11 +160,11 @@ def test_load_with_another_threshold_recuts_prefixes(tmp_path):
 
 def test_load_refuses_missing_or_damaged_index(tmp_path):
     with pytest.raises(GerminateError, match="cannot read"):
-        PoolIndex.load(tmp_path / "nothing")
-    PoolIndex.build(["a b c"]).save(tmp_path / "idx")
+        PoolIndex.load(tmp_path / "nothing", None, 10**9)
+    PoolIndex.build(["a b c"], 0.7, 10**9).save(tmp_path / "idx")
     (tmp_path / "idx.json").write_text('{"format": 99}')
     with pytest.raises(GerminateError, match="format"):
-        PoolIndex.load(tmp_path / "idx")
+        PoolIndex.load(tmp_path / "idx", None, 10**9)
 
 
 def test_thresholds_without_blocking_score_every_pair():
@@ -177,6 +177,6 @@ def test_thresholds_without_blocking_score_every_pair():
 
 
 def test_empty_texts_never_match():
-    index = PoolIndex.build(["", "write a poem"], exact_max_pool=0)
+    index = PoolIndex.build(["", "write a poem"], 0.7, exact_max_pool=0)
     assert index.nearest(["", "!!!", "write a poem"]) == [(None, 0.0), (None, 0.0), (1, 1.0)]
     assert [v[2] for v in index.admit(["", "write a poem"])] == [True, False]

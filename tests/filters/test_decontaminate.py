@@ -57,4 +57,4 @@ def test_ngram_length_comes_from_config():
 
 
 def test_empty_eval_set_flags_nothing():
-    assert EvalIndex([], 8).overlap(Candidate(id="c1", instruction="Anything at all here")) is None
+    assert EvalIndex([], 8, 0.7).overlap(Candidate(id="c1", instruction="Anything at all here")) is None

@@ -32,7 +32,7 @@ def test_night_two_encodes_only_the_rows_added_since(tmp_path, monkeypatch):
     index = persisted_index(tmp_path, rule, night2)
     assert added == [12] and len(index) == 42
     # Loaded + extended answers exactly as an index built from scratch.
-    fresh = PoolIndex.build([t for _, t in night2])
+    fresh = PoolIndex.build([t for _, t in night2], rule.threshold, rule.exact_max_pool)
     queries = texts(20, seed=2)
     assert index.nearest(queries) == fresh.nearest(queries)
 

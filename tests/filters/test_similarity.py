@@ -70,7 +70,7 @@ def _sentences(rng: random.Random, n: int) -> list[str]:
 def test_nearest_matches_brute_force_across_chunks():
     rng = random.Random(0)
     queries, corpus = _sentences(rng, 25), _sentences(rng, 40)
-    got = nearest(queries, corpus, chunk=7)  # several blocks on both axes
+    got = nearest(queries, corpus, chunk=7, threshold=0.7, exact_max_pool=10**9)  # several blocks on both axes
     for query, (idx, score) in zip(queries, got):
         scores = [rouge_l(query, c) for c in corpus]
         best = max(scores)
@@ -82,11 +82,11 @@ def test_nearest_matches_brute_force_across_chunks():
 
 
 def test_nearest_edge_cases():
-    assert nearest(["write a poem"], []) == [(None, 0.0)]
-    assert nearest([], ["write a poem"]) == []
-    assert nearest(["", "!!!"], ["", "write"]) == [(None, 0.0), (None, 0.0)]
-    assert nearest(["write a poem"], ["cook dinner"]) == [(None, 0.0)]
-    assert nearest(["write a poem"], ["x", "write a poem", "write a poem"]) == [(1, 1.0)]
+    assert nearest(["write a poem"], [], threshold=0.7, exact_max_pool=10**9) == [(None, 0.0)]
+    assert nearest([], ["write a poem"], threshold=0.7, exact_max_pool=10**9) == []
+    assert nearest(["", "!!!"], ["", "write"], threshold=0.7, exact_max_pool=10**9) == [(None, 0.0), (None, 0.0)]
+    assert nearest(["write a poem"], ["cook dinner"], threshold=0.7, exact_max_pool=10**9) == [(None, 0.0)]
+    assert nearest(["write a poem"], ["x", "write a poem", "write a poem"], threshold=0.7, exact_max_pool=10**9) == [(1, 1.0)]
 
 
 def test_best_match_prefers_the_first_of_equals():
@@ -108,7 +108,7 @@ def test_nearest_switches_to_blocking_past_exact_max_pool():
     rng = random.Random(1)
     corpus = _sentences(rng, 60)
     queries = [c + " sea" for c in corpus[:20]] + _sentences(rng, 20)  # near copies, and others
-    exact = nearest(queries, corpus, exact_max_pool=len(corpus))
+    exact = nearest(queries, corpus, exact_max_pool=len(corpus), threshold=0.7)
     blocked = nearest(queries, corpus, exact_max_pool=len(corpus) - 1, threshold=0.7)
     for e, b in zip(exact, blocked):
         if e[1] > 0.7:
