@@ -40,7 +40,8 @@ def read_config(path: Optional[Path], sets: list[str], extra: list[tuple[str, An
 
 
 def start(root: Optional[Path]) -> Path:
-    """Resolve the data root and set the process environment before any engine is imported."""
+    """Resolve the data root and set the process environment. Call it before importing a flow:
+    Prefect (like vLLM) reads its settings when first imported."""
     resolved = resolve_root(root)
     runtime_env.configure(resolved)
     return resolved

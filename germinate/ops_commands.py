@@ -106,10 +106,10 @@ def schedule(config: Optional[Path] = ConfigOpt, data_root: Optional[Path] = Roo
              cron: Optional[str] = typer.Option(None, help="Cron expression (default from config: 0 2 * * *)"),
              timezone: Optional[str] = typer.Option(None, help="IANA time zone, e.g. Asia/Seoul")) -> None:
     """Serve the nightly `pipeline` deployment on its cron schedule (Ctrl-C stops)."""
+    root = start(data_root)
     from flows.prepare import preflight
     from flows.schedule import serve_nightly
 
-    root = start(data_root)
     extra = [("schedule.cron", cron)] if cron else []
     extra += [("schedule.timezone", timezone)] if timezone else []
     cfg = read_config(config, set_, extra)

@@ -21,9 +21,9 @@ from reports.console import print_eval, print_summary
 def run(config: Optional[Path] = ConfigOpt, data_root: Optional[Path] = RootOpt,
         set_: list[str] = SetOpt, run_id: Optional[str] = typer.Option(None, help="Name the run")) -> None:
     """Run the whole pipeline (generate -> curate -> tune -> evaluate) into a new run directory."""
+    root = start(data_root)
     from flows.prepare import create_run, preflight
 
-    root = start(data_root)
     cfg = read_config(config, set_)
     preflight(cfg)
     _run_pipeline(cfg, root, create_run(root, cfg, "pipeline", run_id))
@@ -43,9 +43,9 @@ def _run_pipeline(cfg, root: Path, run_dir: RunDir) -> None:
 def resume(run: str = typer.Argument(..., help="A run id or directory"),
            data_root: Optional[Path] = RootOpt) -> None:
     """Finish an interrupted run: finished requests and stages are not redone."""
+    root = start(data_root)
     from flows.prepare import preflight
 
-    root = start(data_root)
     run_dir = RunDir.open(root, run)
     if run_dir.status.get("kind") != "pipeline":
         raise GerminateError(f"run {run_dir.run_id} is a '{run_dir.status.get('kind')}' run; only pipeline runs resume")
@@ -63,9 +63,9 @@ def tune(run: str = typer.Argument(..., help="A curated run id or directory"),
          config: Optional[Path] = ConfigOpt, data_root: Optional[Path] = RootOpt,
          set_: list[str] = SetOpt) -> None:
     """LoRA-tune the student on the curated data; the adapter goes to RUN/adapter."""
+    root = start(data_root)
     from flows.tune import tune_flow
 
-    root = start(data_root)
     run_dir = RunDir.open(root, run)
     cfg = read_config(config or run_dir.file("config.yaml"), set_)
     if not run_dir.stage_done("curate"):
@@ -84,10 +84,10 @@ def eval_(eval_set: Optional[Path] = typer.Option(None, "--eval-set", help="Self
           config: Optional[Path] = ConfigOpt, data_root: Optional[Path] = RootOpt,
           set_: list[str] = SetOpt) -> None:
     """Base vs champion (vs --adapter) on a held-out set; prints the table, changes nothing."""
+    root = start(data_root)
     from evals.answers import check_adapter
     from flows.evaluate import eval_items, evaluate_flow
 
-    root = start(data_root)
     extra = [("evaluate.eval_set", str(eval_set))] if eval_set else []
     extra += [("tune.student", model)] if model else []
     cfg = read_config(config, set_, extra)
@@ -106,11 +106,11 @@ def generate(config: Optional[Path] = ConfigOpt, data_root: Optional[Path] = Roo
              n: Optional[int] = typer.Option(None, "--n", help="Number of new instructions"),
              set_: list[str] = SetOpt) -> None:
     """Generate candidates only (curate them later with `germinate curate RUN`)."""
+    root = start(data_root)
     from flows.cluster import scheduler, with_runner
     from flows.generate import generate_flow
     from flows.prepare import create_run, preflight
 
-    root = start(data_root)
     extra = [("generate.seeds", str(seeds))] if seeds else []
     extra += [("generate.num_instructions", n)] if n is not None else []
     cfg = read_config(config, set_, extra)
@@ -131,11 +131,11 @@ def curate(run: Optional[str] = typer.Argument(None, help="A run id or directory
            config: Optional[Path] = ConfigOpt, data_root: Optional[Path] = RootOpt,
            set_: list[str] = SetOpt) -> None:
     """Run the filters on a generated run, or on any dataset file with --input."""
+    root = start(data_root)
     from flows.cluster import scheduler, with_runner
     from flows.curate import curate_flow
     from flows.prepare import create_run, provenance
 
-    root = start(data_root)
     cfg = read_config(config, set_)
     if (run is None) == (input is None):
         raise GerminateError("give either a RUN to curate or --input FILE, not both or neither")

@@ -10,7 +10,7 @@ from core.records import LedgerRow
 from core.store import RunDir, atomic_write_json
 from evals import gate
 from filters import drop_counts
-from reports.html_report import build_report, funnel, verb_noun, verb_noun_table, write_report
+from reports.html_report import build_report, funnel, write_report
 from reports.outputs import write_ledger
 
 SCRIPT = "<script>alert(1)</script>"
@@ -97,26 +97,6 @@ def test_funnel_counts_each_stage_passed():
     assert funnel(ledger()) == [("generated", 7), ("passed per-example checks", 5), ("passed dedup", 4),
                                 ("kept", 3)]
     assert funnel([]) == [("generated", 0), ("passed per-example checks", 0), ("passed dedup", 0), ("kept", 0)]
-
-
-@pytest.mark.parametrize("instruction, expected", [
-    ("Write a short poem about the sea.", ("write", "poem")),
-    ("Please summarise the following stories.", ("summarize", "story")),
-    ("Explain how a rainbow forms.", ("explain", None)),
-    ("What is the capital of France?", None),
-    ("다음 문장을 요약하세요.", ("요약", "문장")),
-    ("이 개념을 쉽게 설명해 주세요.", ("설명", "개념")),
-    ("짧은 시를 쓰세요", ("쓰다", "시")),
-    ("서울은 어떤 도시인가요?", None),
-])
-def test_verb_noun_heuristic(instruction, expected):
-    assert verb_noun(instruction) == expected
-
-
-def test_verb_noun_table_counts_verbs_and_their_objects():
-    table = verb_noun_table(["Write a poem.", "Write a story.", "Write two poems.", "Why is the sky blue?"])
-    assert table["parsed"] == 3 and table["total"] == 4
-    assert table["rows"] == [("write", 3, [("poem", 2), ("story", 1)])]
 
 
 @pytest.mark.parametrize("rows, missing", [

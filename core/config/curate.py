@@ -1,0 +1,54 @@
+"""`curate`: the per-example checks' limits, near-duplicate removal and decontamination."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+
+from core.config.base import Strict
+from core.paths import DEFAULT_EVAL_SET
+
+
+class LengthRule(Strict):
+    min_words: int = Field(3, ge=0)
+    max_words: int = Field(150, ge=1)
+
+
+class NearDuplicateRule(Strict):
+    # Token-level ROUGE-L F1 computed exactly (rapidfuzz Indel on token strings), so 0.7 is
+    # Self-Instruct's own threshold: drop when similarity to an earlier instruction > 0.7.
+    threshold: float = Field(0.7, ge=0.0, le=1.0)
+    # Self-Instruct compares instructions only; imported data with one instruction and many
+    # inputs ("Translate ...") needs the input included to keep its distinct examples.
+    include_input: bool = False
+    # Up to this many earlier texts every pair is scored; past it, prefix-filter blocking
+    # (filters/blocking.py) scores only pairs that could pass the threshold: the same drops,
+    # but similarities recorded below the threshold become lower bounds.
+    exact_max_pool: int = Field(10_000, ge=0)
+
+
+class DecontaminationRule(Strict):
+    eval_set: Path | None = DEFAULT_EVAL_SET
+    # A candidate overlaps when it shares any word n-gram of this length with an eval item
+    # (or, shorter than n words, when its instruction is a near-duplicate of an eval one).
+    ngram: int = Field(8, ge=1, le=64)
+
+
+class CurateConfig(Strict):
+    """The ordered checks and set-level steps every candidate goes through."""
+
+    instruction_length: LengthRule = LengthRule()
+    output_length: LengthRule = LengthRule(min_words=1, max_words=400)
+    blacklist: list[str] = Field(
+        # Self-Instruct's list: tasks a text-only model cannot do.
+        default_factory=lambda: [
+            "image", "images", "graph", "graphs", "picture", "pictures", "file", "files",
+            "map", "maps", "draw", "plot", "go to", "video", "audio", "music", "flowchart",
+            "diagram",
+        ]
+    )
+    languages: list[str] = Field(default_factory=lambda: ["en", "ko"])
+    max_repeated_ngram_fraction: float = Field(0.5, gt=0.0, le=1.0)
+    near_duplicate: NearDuplicateRule = NearDuplicateRule()
+    decontamination: DecontaminationRule = DecontaminationRule()

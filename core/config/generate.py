@@ -1,0 +1,52 @@
+"""`generate`: the teacher and Self-Instruct's bootstrapping settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+
+from core.config.base import Sampling, Strict
+from core.paths import DEFAULT_SEEDS
+
+EMBEDDED_TEACHER = "embedded:smollm2-135m-instruct"
+
+
+class TeacherConfig(Strict):
+    """Which model answers and through which engine."""
+
+    backend: Literal["vllm", "openai", "transformers"] = "vllm"
+    # `embedded:...` is the SmolLM2 model shipped on PyPI; otherwise an HF id or local path
+    # (for `openai`: the model name the server knows).
+    model: str = EMBEDDED_TEACHER
+    base_url: str = "http://127.0.0.1:8000/v1"
+    # The key is read from this environment variable at call time and never logged.
+    api_key_env: str = "OPENAI_API_KEY"
+    max_concurrency: int = Field(16, ge=1, le=1024)
+    timeout_s: float = Field(120.0, gt=0)
+    max_retries: int = Field(3, ge=0, le=20)
+    dtype: Literal["auto", "bfloat16", "float16", "float32"] = "bfloat16"
+    max_model_len: int = Field(2048, ge=256)
+    # Ask the backend for JSON matching the parser's schema (vLLM structured outputs).
+    structured_output: bool = True
+    # Several servers of the same model (`openai` backend): when set, these replace base_url
+    # and each round's requests are split into one shard per endpoint, sent in parallel.
+    endpoints: list[str] = []
+
+
+class GenerateConfig(Strict):
+    """Self-Instruct generation (Wang et al. 2022): bootstrapping, then instances."""
+
+    teacher: TeacherConfig = TeacherConfig()
+    seeds: Path = DEFAULT_SEEDS
+    num_instructions: int = Field(24, ge=1, le=1_000_000)
+    # Self-Instruct shows 8 in-context tasks per request: 6 human seeds + 2 machine ones.
+    seed_per_prompt: int = Field(6, ge=1, le=32)
+    machine_per_prompt: int = Field(2, ge=0, le=32)
+    new_per_request: int = Field(4, ge=1, le=20)
+    requests_per_round: int = Field(8, ge=1, le=4096)
+    max_rounds: int = Field(10, ge=1, le=100_000)
+    run_seed: int = 0
+    instruction_sampling: Sampling = Sampling(temperature=0.9, top_p=0.95, max_tokens=320)
+    instance_sampling: Sampling = Sampling(temperature=0.7, top_p=0.95, max_tokens=200)
