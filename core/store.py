@@ -11,6 +11,7 @@ import logging
 import os
 import re
 import shutil
+import signal
 import tempfile
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -20,6 +21,9 @@ from typing import Any, Iterable, Iterator
 from core.errors import GerminateError
 
 log = logging.getLogger(__name__)
+
+# A pipeline run's stages in the order they run; each is recorded in status.json when done.
+STAGES = ("generate", "curate", "tune", "evaluate")
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -209,6 +213,47 @@ class RunDir:
 
     def stage_done(self, stage: str) -> bool:
         return stage in self.status.get("stages", {})
+
+    def current_stage(self) -> str | None:
+        """The stage a run is in (or was in when it stopped): the first of `STAGES` not done.
+        Stages run in that order and each is recorded done only when finished, so this needs
+        no write when a stage starts."""
+        return next((s for s in STAGES if not self.stage_done(s)), None)
+
+    @contextmanager
+    def guard(self) -> Iterator[None]:
+        """Hold the run's lock while working on it, and record how the work ended if it did not
+        finish: an `Exception` marks the run "failed" with its message; anything else (Ctrl-C,
+        SIGTERM, Prefect's cancellation) marks it "interrupted" with the stage it was in.
+        Either way `germinate resume` continues it. The exception goes on."""
+        with self.lock():
+            try:
+                yield
+            except BaseException as exc:
+                self._record_stop(exc)
+                raise
+
+    def _record_stop(self, exc: BaseException) -> None:
+        stage = self.current_stage()
+        if isinstance(exc, Exception):
+            status, error = "failed", str(exc) or type(exc).__name__
+        else:
+            # KeyboardInterrupt (SIGINT), germinate's SIGTERM exception and Prefect's
+            # TerminationSignal carry the signal number as `signal`; SystemExit does not.
+            signum = getattr(exc, "signal", signal.SIGINT if isinstance(exc, KeyboardInterrupt) else None)
+            name = signal.Signals(signum).name if isinstance(signum, int) else type(exc).__name__
+            status, error = "interrupted", f"interrupted by {name}"
+        self.update_status(status=status, stage=stage, error=error)
+        # Said where the error is reported (a traceback shows notes; the CLI prints it).
+        exc.add_note(f"run {self.run_id} {status} in stage {stage}; continue it with: germinate resume {self.run_id}")
+
+    def resumed(self) -> None:
+        """Mark a failed or interrupted run running again (its last error cleared)."""
+        status = self.status
+        for key in ("stage", "error"):
+            status.pop(key, None)
+        status.update(status="running", updated=_now())
+        atomic_write_json(self.file("status.json"), status)
 
 
 def _now() -> str:

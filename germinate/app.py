@@ -8,7 +8,7 @@ in Prefect and the engines (~6 s on 2 cores), which `inspect` or `runs` never ne
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, ContextManager, Optional
 
 import typer
 from rich.console import Console
@@ -47,22 +47,8 @@ def start(root: Optional[Path]) -> Path:
     return resolved
 
 
-class failing:
-    """Hold the run's lock; mark the run failed (resumable) when its flow raises, then let the
-    error through."""
-
-    def __init__(self, run_dir: RunDir) -> None:
-        self.run_dir = run_dir
-        self._lock = run_dir.lock()
-
-    def __enter__(self) -> "failing":
-        self._lock.__enter__()
-        return self
-
-    def __exit__(self, exc_type, exc, tb) -> bool:
-        try:
-            if exc_type is not None:
-                self.run_dir.update_status(status="failed", error=str(exc) or exc_type.__name__)
-        finally:
-            self._lock.__exit__(exc_type, exc, tb)
-        return False
+def failing(run_dir: RunDir) -> ContextManager[None]:
+    """Hold the run's lock while a command works on it; a flow that raises marks the run
+    "failed", Ctrl-C or SIGTERM marks it "interrupted" with its stage (`RunDir.guard`); either
+    way the error goes on and `germinate resume` continues the run."""
+    return run_dir.guard()

@@ -1,8 +1,19 @@
-"""`germinate` command line. Problems a user can fix print one line on stderr and exit 2."""
+"""`germinate` command line. Problems a user can fix print one line on stderr and exit 2.
+
+Ctrl-C and SIGTERM (`kill`, systemd, a cancelled Prefect run) take one path: `Interrupted`,
+raised in the main thread, so every `with` block and `finally` unwinds (the run is marked
+"interrupted" with its stage, Dask workers and vLLM servers stop) and Python's exit hooks run
+(Prefect stops its temporary API server in one). With SIGTERM's default action the process
+died on the spot instead, leaving that server running and status.json saying "running".
+"""
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
+from contextlib import contextmanager
+from typing import Iterator
 
 import typer
 
@@ -18,12 +29,72 @@ from germinate.app import app
 from germinate import pipeline_commands  # noqa: F401  # isort: skip
 from germinate import ops_commands  # noqa: F401  # isort: skip
 
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class Interrupted(SystemExit):
+    """A stop signal as an exception; `signal` says which, the exit code is 128 + it.
+
+    A SystemExit rather than a KeyboardInterrupt: Typer turns a KeyboardInterrupt into a bare
+    exit code, losing which run stopped where, and an uncaught SystemExit still exits with
+    the right code and no traceback. Prefect and `RunDir.guard` treat it as a crash/interrupt.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(128 + signum)
+        self.signal = signum
+
+
+_stopping = False
+
+
+def _raise_interrupted(signum: int, frame) -> None:
+    """The first stop signal raises `Interrupted` in the main thread; another one, while the
+    first is being cleaned up, has the default effect (the process ends at once)."""
+    global _stopping
+    if _stopping:
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+        return
+    _stopping = True
+    raise Interrupted(signum)
+
+
+@contextmanager
+def stop_cleanly_on_signals() -> Iterator[None]:
+    """Ctrl-C and SIGTERM raise `Interrupted` while the block runs (main thread only; an
+    inherited 'ignore', e.g. under nohup, is respected); the previous handlers come back after.
+
+    Inside a flow Prefect's own SIGTERM handler answers first: it records the flow run as
+    crashed, puts this handler back and sends the signal again, which then raises here.
+    """
+    global _stopping
+    _stopping = False
+    previous = {}
+    try:
+        for signum in STOP_SIGNALS:
+            if signal.getsignal(signum) is not signal.SIG_IGN:
+                previous[signum] = signal.signal(signum, _raise_interrupted)
+    except ValueError:  # not the main thread: signals cannot be handled here
+        pass
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
 
 def main(argv: list[str] | None = None) -> int:
+    with stop_cleanly_on_signals():
+        return _main(argv)
+
+
+def _main(argv: list[str] | None) -> int:
     command = typer.main.get_command(app)
     try:
-        command.main(args=argv if argv is not None else sys.argv[1:], prog_name="germinate",
-                     standalone_mode=False)
+        # Not standalone: errors come here; an explicit exit (--help) returns its code.
+        code = command.main(args=argv if argv is not None else sys.argv[1:], prog_name="germinate",
+                            standalone_mode=False)
     except GerminateError as exc:
         print(f"germinate: error: {exc}", file=sys.stderr)
         return 2
@@ -40,10 +111,11 @@ def main(argv: list[str] | None = None) -> int:
         where = f" ({exc.filename})" if exc.filename else ""
         print(f"germinate: error: {exc.strerror or exc}{where}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("germinate: interrupted", file=sys.stderr)
-        return 130
-    return 0
+    except Interrupted as exc:
+        where = "".join(f"; {note}" for note in getattr(exc, "__notes__", []))
+        print(f"germinate: interrupted by {signal.Signals(exc.signal).name}{where}", file=sys.stderr)
+        return 128 + exc.signal
+    return code if isinstance(code, int) else 0
 
 
 if __name__ == "__main__":

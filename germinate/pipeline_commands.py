@@ -29,10 +29,12 @@ def run(config: Optional[Path] = ConfigOpt, data_root: Optional[Path] = RootOpt,
     _run_pipeline(cfg, root, create_run(root, cfg, "pipeline", run_id))
 
 
-def _run_pipeline(cfg, root: Path, run_dir: RunDir) -> None:
+def _run_pipeline(cfg, root: Path, run_dir: RunDir, resuming: bool = False) -> None:
     from flows.pipeline import pipeline_flow
 
     with failing(run_dir):
+        if resuming:  # under the lock: a run still running elsewhere is left as it is
+            run_dir.resumed()
         pipeline_flow(cfg, str(root), run_dir.run_id)
     print_summary(out, run_dir)
     if run_dir.file("eval.json").exists():
@@ -54,8 +56,7 @@ def resume(run: str = typer.Argument(..., help="A run id or directory"),
     # judge does; it is then loaded before training, the order a fresh run uses).
     done = run_dir.stage_done
     preflight(cfg, teacher=not done("generate") or (cfg.evaluate.judge and not done("evaluate")))
-    run_dir.update_status(status="running")
-    _run_pipeline(cfg, run_dir.data_root, run_dir)
+    _run_pipeline(cfg, run_dir.data_root, run_dir, resuming=True)
 
 
 @app.command()

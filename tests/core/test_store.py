@@ -177,3 +177,67 @@ def test_sweep_partial_only_touches_the_named_targets(tmp_path):
     assert sweep_partial(tmp_path) == [".index-instruction.json.zz99yy88.tmp"]
     assert os.listdir(tmp_path) == []
     assert sweep_partial(tmp_path / "missing") == []
+
+
+def _run(tmp_path, stages=()):
+    run = RunDir.create(tmp_path, "r1", "{}\n", "pipeline")
+    for stage in stages:
+        run.mark_stage(stage)
+    return run
+
+
+def test_current_stage_is_the_first_stage_not_done(tmp_path):
+    run = _run(tmp_path)
+    assert run.current_stage() == "generate"
+    run.mark_stage("generate")
+    run.mark_stage("curate")
+    assert run.current_stage() == "tune"
+    run.mark_stage("tune")
+    run.mark_stage("evaluate")
+    assert run.current_stage() is None
+
+
+def test_guard_marks_an_error_failed_with_its_stage_and_lets_it_through(tmp_path):
+    run = _run(tmp_path, ["generate"])
+    with pytest.raises(ValueError) as raised:
+        with run.guard():
+            raise ValueError("teacher said no")
+    status = run.status
+    assert (status["status"], status["stage"], status["error"]) == ("failed", "curate", "teacher said no")
+    assert raised.value.__notes__ == ["run r1 failed in stage curate; continue it with: germinate resume r1"]
+
+
+@pytest.mark.parametrize("exc, name", [
+    (KeyboardInterrupt(), "SIGINT"),
+    (type("Interrupted", (SystemExit,), {"signal": 15})(143), "SIGTERM"),  # germinate.cli's
+    (type("TerminationSignal", (BaseException,), {"signal": 15})(), "SIGTERM"),  # Prefect's
+    (SystemExit(1), "SystemExit"),
+])
+def test_guard_marks_a_signal_interrupted_with_its_stage(tmp_path, exc, name):
+    run = _run(tmp_path, ["generate", "curate"])
+    with pytest.raises(type(exc)):
+        with run.guard():
+            raise exc
+    status = run.status
+    assert (status["status"], status["stage"], status["error"]) == ("interrupted", "tune", f"interrupted by {name}")
+    assert exc.__notes__ == ["run r1 interrupted in stage tune; continue it with: germinate resume r1"]
+
+
+def test_guard_holds_the_lock_and_records_nothing_on_success(tmp_path):
+    run = _run(tmp_path)
+    with run.guard():
+        with pytest.raises(GerminateError, match="run r1 is being written by pid"):
+            with run.lock():
+                pass
+    assert run.status["status"] == "running" and "stage" not in run.status
+
+
+def test_resumed_clears_the_stop_and_keeps_the_stages(tmp_path):
+    run = _run(tmp_path, ["generate"])
+    with pytest.raises(KeyboardInterrupt):
+        with run.guard():
+            raise KeyboardInterrupt
+    run.resumed()
+    status = run.status
+    assert status["status"] == "running" and "stage" not in status and "error" not in status
+    assert list(status["stages"]) == ["generate"]
