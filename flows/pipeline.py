@@ -38,7 +38,9 @@ def pipeline_flow(config: PipelineConfig = PipelineConfig(), data_root: str | No
     if run_id is not None:  # the CLI holds the run's lock already
         return run_stages(config, RunDir(root, run_id))
     run = new_run(config, root)
-    with run.lock():
+    # A cancelled deployment run (Prefect sends SIGTERM) is recorded "interrupted", a crash
+    # "failed": either way `germinate resume` continues it.
+    with run.guard():
         return run_stages(config, run)
 
 
@@ -63,10 +65,13 @@ def generate_and_curate(config: PipelineConfig, run: RunDir, address: str | None
 def tune_and_evaluate(config: PipelineConfig, run: RunDir) -> dict:
     data_root, run_id = str(run.data_root), run.run_id
     gen = config.generate
-    if run.status["stages"]["curate"]["kept"] == 0:
-        # Nothing new was accepted tonight: no new adapter, the champion stays.
-        print("no examples kept in this run: tuning and evaluation skipped")
-        run.update_status(status="completed", note="nothing kept: tuning skipped")
+    curated = run.status["stages"]["curate"]
+    if curated["kept"] == 0 and config.tune.skip_when_nothing_kept:
+        # Nothing new was accepted tonight: an outcome, not an error. No new adapter, nothing
+        # to evaluate or promote, the champion stays; the run completes and says why.
+        line = nothing_kept_line(curated)
+        print(line)
+        run.update_status(status="completed", note=f"training skipped: {line}", skipped=["tune", "evaluate"])
         finish(run)
         return run.status
     adapter = tune_flow(config.tune, data_root, run_id, seeds=str(gen.seeds))
@@ -80,6 +85,14 @@ def tune_and_evaluate(config: PipelineConfig, run: RunDir) -> dict:
     run.update_status(status="completed")
     finish(run)
     return run.status
+
+
+def nothing_kept_line(curated: dict, top: int = 3) -> str:
+    """"0 of N candidates passed; top reasons: a (n), b (n), c (n)" from the curate stage's
+    summary (a row dropped for several reasons counts under each)."""
+    reasons = sorted(curated.get("drops_by_reason", {}).items(), key=lambda kv: -kv[1])[:top]
+    why = ", ".join(f"{reason} ({n})" for reason, n in reasons) or "none recorded"
+    return f"0 of {curated['generated']} candidates passed; top reasons: {why}"
 
 
 def finish(run: RunDir) -> None:

@@ -71,8 +71,9 @@ def tune(run: str = typer.Argument(..., help="A curated run id or directory"),
     cfg = read_config(config or run_dir.file("config.yaml"), set_)
     if not run_dir.stage_done("curate"):
         raise GerminateError(f"run {run_dir.run_id} is not curated yet: run `germinate curate {run_dir.run_id}`")
-    if run_dir.status["stages"]["curate"]["kept"] == 0:
-        raise GerminateError(f"run {run_dir.run_id} kept no examples: its curated set is empty, nothing new to tune on")
+    if run_dir.status["stages"]["curate"]["kept"] == 0 and cfg.tune.skip_when_nothing_kept:
+        raise GerminateError(f"run {run_dir.run_id} kept no examples, nothing new to tune on "
+                             "(--set tune.skip_when_nothing_kept=false trains on the pool and seeds anyway)")
     with failing(run_dir):
         adapter = tune_flow(cfg.tune, str(run_dir.data_root), run_dir.run_id, seeds=str(cfg.generate.seeds))
     out.print(f"adapter: {adapter}")

@@ -63,6 +63,8 @@ def publish_summary(run: RunDir) -> None:
              f"- generated {cur.get('generated', 'n/a')}, kept {cur.get('kept', 'n/a')}, "
              f"dropped {cur.get('dropped', 'n/a')}",
              f"- run directory: [{run.path}](file://{run.path})"]
+    if status.get("note"):
+        lines.insert(3, f"- {status['note']}")
     if run.file("report.html").exists():
         lines.append(f"- report: [report.html](file://{run.file('report.html')})")
     ev = status.get("stages", {}).get("evaluate")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from core.errors import GerminateError
 from core.store import RunDir, atomic_write_jsonl
@@ -24,6 +25,8 @@ def print_summary(console: Console, run: RunDir) -> None:
     for reason, n in stage["drops_by_reason"].items():
         table.add_row(f"  {reason}", str(n))
     console.print(table)
+    if run.status.get("note"):  # e.g. "training skipped: 0 of 8 candidates passed; top reasons: ..."
+        console.print(run.status["note"], markup=False, highlight=False, soft_wrap=True)
     console.print(f"run directory: {run.path}")
 
 
@@ -135,6 +138,14 @@ def export_dropped(run: RunDir, path) -> int:
     return len(rows)
 
 
+def run_state(status: dict) -> str:
+    """"completed", "running", or "interrupted in tune" / "failed in generate" for a run
+    that stopped (`germinate resume` continues it)."""
+    state = status.get("status", "")
+    stage = status.get("stage")
+    return f"{state} in {stage}" if state in ("interrupted", "failed") and stage else state
+
+
 def list_runs(console: Console, data_root) -> None:
     """Every run: date, kind, status, counts, the candidate's primary score, promotion."""
     import json
@@ -144,7 +155,7 @@ def list_runs(console: Console, data_root) -> None:
     dirs = sorted((p for p in runs_dir.iterdir() if (p / "status.json").exists()), key=lambda p: p.name) \
         if runs_dir.exists() else []
     table = Table(title=f"runs in {runs_dir}")
-    for col in ("run", "created", "kind", "status", "generated", "kept", "score", "promoted"):
+    for col in ("run", "created", "kind", "status", "generated", "kept", "score", "promoted", "note"):
         table.add_column(col, justify="right" if col in ("generated", "kept", "score") else "left")
     for d in dirs:
         status = json.loads((d / "status.json").read_text(encoding="utf-8"))
@@ -155,6 +166,7 @@ def list_runs(console: Console, data_root) -> None:
             value = ev["scores"].get("candidate", {}).get(ev.get("primary_metric", "rouge_l"))
             score = f"{ev.get('primary_metric')}={_fmt(value)}"
             promoted = "yes" if ev.get("decision", {}).get("promote") else "no"
-        table.add_row(d.name, status.get("created", ""), status.get("kind", ""), status.get("status", ""),
-                      str(cur.get("generated", "")), str(cur.get("kept", "")), score, promoted)
+        table.add_row(d.name, status.get("created", ""), status.get("kind", ""), run_state(status),
+                      str(cur.get("generated", "")), str(cur.get("kept", "")), score, promoted,
+                      Text(status.get("note") or status.get("error") or ""))
     console.print(table if dirs else f"no runs in {runs_dir}")

@@ -34,6 +34,10 @@ class TuneConfig(Strict):
     data: Literal["pool", "run"] = "pool"
     window_runs: int | None = Field(None, ge=1)
     include_seeds: bool = True
+    # A run whose curation kept nothing has nothing new to teach: by default it skips tuning
+    # (and so evaluation and promotion; the champion stays) and completes saying why. False
+    # trains anyway on what `data` and `include_seeds` select (the pool and the seed tasks).
+    skip_when_nothing_kept: bool = True
     max_steps: int = Field(30, ge=1)
     batch_size: int = Field(4, ge=1)
     gradient_accumulation_steps: int = Field(1, ge=1)

@@ -11,6 +11,7 @@ from core.config import CurateConfig, PipelineConfig, dump_config
 from core.records import Candidate
 from core.store import RunDir, atomic_write_jsonl
 from filters import curate
+from germinate.app import out
 from germinate.cli import main
 from reports.outputs import write_curated
 
@@ -73,3 +74,21 @@ def test_diff_export_and_runs(curated_run, capsys, tmp_path):
     assert rows[0]["neighbour_id"] == "r1-0" and rows[0]["similarity"] > 0.7
     assert main(["runs", "--data-root", str(root)]) == 0
     assert "r1" in capsys.readouterr().out
+
+
+def test_runs_shows_a_stopped_runs_stage_and_a_skipped_runs_note(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(out, "width", 250)  # one table row per line
+    stopped = RunDir.create(tmp_path, "stopped", dump_config(PipelineConfig()), "pipeline")
+    stopped.mark_stage("generate")
+    stopped.update_status(status="interrupted", stage="curate", error="interrupted by SIGTERM")
+    empty = RunDir.create(tmp_path, "empty", dump_config(PipelineConfig()), "pipeline")
+    empty.mark_stage("curate", generated=3, kept=0, dropped=3, drops_by_reason={"unparseable": 3})
+    empty.update_status(status="completed", note="training skipped: 0 of 3 candidates passed")
+    capsys.readouterr()
+    assert main(["runs", "--data-root", str(tmp_path)]) == 0
+    shown = capsys.readouterr().out
+    lines = {line.split()[1]: line for line in shown.splitlines() if line.startswith("│ ")
+             and line.split()[1] in ("stopped", "empty")}
+    assert set(lines) == {"stopped", "empty"}, shown
+    assert "interrupted in curate" in lines["stopped"] and "interrupted by SIGTERM" in lines["stopped"]
+    assert "completed" in lines["empty"] and "training skipped" in lines["empty"]

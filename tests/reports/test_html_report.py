@@ -164,3 +164,14 @@ def test_console_check_would_catch_a_script_error(tmp_path):
     page.write_text("<p>x</p><script>undefinedFunction()</script>", encoding="utf-8")
     _, console = render(page, tmp_path)
     assert any("Uncaught ReferenceError" in line for line in console)
+
+
+def test_a_run_that_kept_nothing_says_why_and_that_nothing_was_promoted(tmp_path):
+    rows = [r for r in ledger() if r.verdict == "dropped"]
+    run = make_run(tmp_path, rows)
+    note = "training skipped: 0 of 4 candidates passed; top reasons: near_duplicate (2), unparseable (1)"
+    run.update_status(status="completed", note=note, skipped=["tune", "evaluate"])
+    html = build_report(run, tmp_path)
+    assert f'<p class="note" id="note">{note}</p>' in html
+    assert f"not evaluated, nothing promoted: {note}" in html
+    assert "n/a: this run has no readable eval.json" not in html
