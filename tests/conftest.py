@@ -26,3 +26,11 @@ import sys  # noqa: E402
 import absl.logging  # noqa: E402
 
 absl.logging.get_absl_handler().python_handler.stream = sys.__stderr__
+
+# Tests never assert wall-clock time, and Hypothesis's default 200 ms deadline per example is
+# one (a loaded 2-core CI machine once took 264 ms for a pure function). Every property test
+# gets no deadline; one that wants other settings still passes its own.
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+settings.register_profile("germinate", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("germinate")

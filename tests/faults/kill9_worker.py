@@ -17,6 +17,7 @@ import os
 import random
 import signal
 import sys
+import threading
 import time
 import traceback
 from pathlib import Path
@@ -200,6 +201,20 @@ def entering(run_id: str, stage: str) -> None:
         os.write(STAGE_PIPE, f"{run_id}/{stage}\n".encode())
 
 
+def own_tqdm_lock() -> None:
+    """A forked worker's own tqdm write lock. tqdm's default one includes a multiprocessing
+    semaphore that every fork of this server shares: a worker SIGKILLed while drawing a bar
+    (what the trials do) left it taken, and every later worker hung at its first bar (seen:
+    transformers' weight-loading bar, forever)."""
+    classes = [tqdm.tqdm]
+    while classes:
+        cls = classes.pop()
+        classes += cls.__subclasses__()
+        if "_lock" in cls.__dict__:
+            delattr(cls, "_lock")  # subclasses fall back to the one set below
+    tqdm.tqdm.set_lock(threading.RLock())
+
+
 def serve() -> None:
     """`go ROOT RUN_SEED KILL_AFTER [STAGE]`: KILL_AFTER < 0 runs to the end; otherwise SIGKILL
     that many seconds after the start, or after the worker enters STAGE (`night-2/tune`).
@@ -215,6 +230,7 @@ def serve() -> None:
         pid = os.fork()
         if pid == 0:  # the worker
             os.close(read_end)
+            own_tqdm_lock()
             STAGE_PIPE = write_end
             log = os.open(f"{root}.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND)
             os.dup2(log, 1)
