@@ -78,6 +78,11 @@ class VLLMTeacher:
             )
             for seed in seeds
         ]
+        # Each batch starts from an empty prefix cache, as in a fresh process: which prompt
+        # tokens are cached changes how prefills are batched and so, slightly, the numbers;
+        # with it reset a batch's replies depend on that batch alone, and a resumed run asks
+        # its rounds exactly as an uninterrupted one did (_compile_grammars_synchronously).
+        self.llm.reset_prefix_cache()
         outs = self.llm.chat(batch, sampling_params=params, use_tqdm=False, lora_request=lora_request)
         result = []
         for out in outs:
