@@ -1,7 +1,5 @@
 """`python -m germinate ...` is the `germinate` command."""
 
-import sys
+from germinate.cli import run
 
-from germinate.cli import main
-
-sys.exit(main())
+run()

@@ -9,11 +9,12 @@ died on the spot instead, leaving that server running and status.json saying "ru
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import sys
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Iterator, NoReturn
 
 import typer
 
@@ -118,5 +119,17 @@ def _main(argv: list[str] | None) -> int:
     return code if isinstance(code, int) else 0
 
 
+def run(argv: list[str] | None = None) -> NoReturn:
+    """The `germinate` command: `main`, then exit with its code."""
+    code = main(argv)
+    # On exit the interpreter's last garbage collections walk every object Prefect, pydantic,
+    # torch and vLLM made: 9 of the 11 s a SIGTERMed run took to exit on a loaded 2-core
+    # machine were spent there (gc_collect_main; 2.2 s in all without it). Nothing left needs
+    # collecting, so they are frozen out of it; the exit hooks still run (Prefect stops its
+    # temporary server in one).
+    gc.freeze()
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

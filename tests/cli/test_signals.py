@@ -1,6 +1,6 @@
 """SIGTERM and Ctrl-C stop a command cleanly: the run is marked "interrupted" with its stage,
 the exit code is 128 + the signal, and no child process is left (Prefect's temporary API
-server included). A real Prefect flow in a real `germinate` process; no model is loaded
+server, a Dask LocalCluster's workers). A real Prefect flow in a real `germinate` process; no model is loaded
 (tests/integration/test_kill_resume_real.py does this with the real pipeline).
 """
 
@@ -24,18 +24,20 @@ READY_TIMEOUT_S = 240
 EXIT_TIMEOUT_S = 60
 
 # `germinate` with one extra command: a run whose flow sleeps, inside the same `failing` guard
-# and `main` the real commands use.
+# and entry point (`run`) the real commands use.
 CHILD = textwrap.dedent("""
     import sys, time
     from pathlib import Path
     from core.store import RunDir
     from germinate.app import app, failing, start
-    from germinate.cli import main
+    from germinate.cli import run
 
     @app.command("sleep-in-a-flow")
-    def sleep_in_a_flow(data_root: Path, ready: Path) -> None:
+    def sleep_in_a_flow(data_root: Path, ready: Path, runner: str) -> None:
         root = start(data_root)
         from prefect import flow  # after start(): Prefect reads its settings on import
+        from core.config import ClusterConfig
+        from flows.cluster import scheduler
 
         @flow(name="sleeper")
         def sleeper() -> None:
@@ -43,10 +45,11 @@ CHILD = textwrap.dedent("""
             time.sleep(600)
 
         run = RunDir.create(root, "r1", "{}\\n", "pipeline")
-        with failing(run):
+        with failing(run), scheduler(ClusterConfig(runner=runner, workers=1)):
             sleeper()
 
-    sys.exit(main(["sleep-in-a-flow", sys.argv[1], sys.argv[2]]))
+    if __name__ == "__main__":  # Dask's workers are spawned: they import this file again
+        run(["sleep-in-a-flow", *sys.argv[1:]])
 """)
 
 
@@ -57,15 +60,16 @@ def _is_prefect_server(proc: psutil.Process) -> bool:
         return False
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
-def test_a_signal_stops_the_run_cleanly_and_leaves_no_process(tmp_path, signum):
+@pytest.mark.parametrize("signum, runner", [(signal.SIGTERM, "local"), (signal.SIGINT, "local"),
+                                            (signal.SIGTERM, "dask")])
+def test_a_signal_stops_the_run_cleanly_and_leaves_no_process(tmp_path, signum, runner):
     script = tmp_path / "child.py"
     script.write_text(CHILD, encoding="utf-8")
     ready = tmp_path / "ready"
     # The child configures Prefect under its own data root and starts its own temporary server.
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_") and k != "GERMINATE_HOME"}
     env["PYTHONPATH"] = str(REPO)
-    proc = subprocess.Popen([sys.executable, str(script), str(tmp_path / "data"), str(ready)], cwd=REPO, env=env,
+    proc = subprocess.Popen([sys.executable, str(script), str(tmp_path / "data"), str(ready), runner], cwd=REPO, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     launched = time.monotonic()
     try:
@@ -76,6 +80,8 @@ def test_a_signal_stops_the_run_cleanly_and_leaves_no_process(tmp_path, signum):
             time.sleep(0.2)
         tree = psutil.Process(proc.pid).children(recursive=True)
         assert any(_is_prefect_server(p) for p in tree), "no temporary Prefect server to stop"
+        if runner == "dask":  # its nanny and worker processes, beside the server
+            assert len(tree) >= 3, [p.cmdline() for p in tree]
 
         started = time.monotonic()
         print(f"\nflow running after {started - launched:.1f} s")
