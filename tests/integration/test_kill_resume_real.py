@@ -1,24 +1,34 @@
-"""Nightly operations with the real models: kill -9, resume, and a second night on the pool.
+"""Nightly operations with the real models: SIGTERM, kill -9, resume, and a second night.
 
-One data root, four `germinate` processes (vLLM teacher in-process, real LoRA training):
+One data root, six `germinate` processes (vLLM teacher in-process, real LoRA training):
 
-1. `germinate run` night-1, SIGKILLed (whole process group) once a generation round is
-   checkpointed;
-2. `germinate resume night-1`, SIGKILLed after the first logged training step;
-3. `germinate resume night-1`, to completion (tune + evaluate + promote);
-4. `germinate run` night-2 with the same config and run seed, uninterrupted.
+1. `germinate run` night-1, SIGTERMed (the process alone, as `kill` or Prefect's runner does)
+   once its first generation round is checkpointed;
+2. `germinate resume night-1` with a CPU hog beside it, SIGKILLed (whole process group) once
+   the second round is checkpointed, before the instances are written;
+3. `germinate resume night-1`, hog still running, SIGTERMed after the first training step;
+4. `germinate resume night-1`, SIGKILLed after the first training step;
+5. `germinate resume night-1`, to completion (tune + evaluate + promote);
+6. `germinate run` night-2: same config and run seed, never interrupted, no hog.
 
-Night 2 is the uninterrupted run with the same seed: it rebuilds night 1's requests
-(per-request seeds derive from the run seed and the request index). Checked: the kills land
-where intended, the lock files of the killed processes do not block `resume`, no partial
-adapter or temp file is left, finished rounds and stages are kept rather than redone, no row
-is duplicated, night 1's curated set is what the filters make of its candidates, and night 2
-drops each of night 1's accepted instructions it regenerates as a duplicate while the pool
-holds exactly the novel rows of both nights. That night 1 equals night 2 row for row is
-checked too: that needs the teacher to compile grammars synchronously (vLLM's asynchronous
-compilation makes its batches, hence its replies, depend on timing; generators/teachers.py).
-The fake-teacher fault suite
-(tests/faults) covers random kill points; this one covers the real engines.
+What the teacher writes does not decide whether the scenario runs: night 1 trains on the pool
+plus the seed tasks even if curation kept nothing (`tune.skip_when_nothing_kept=false`), so
+the training stops always happen. Checked:
+
+- a SIGTERM stops the run within 10 s with no process of it left (Prefect's temporary API
+  server included), status "interrupted" with its stage, and `resume` continues it;
+- finished rounds and stages are kept, not redone; no row is duplicated; SIGKILL's partial
+  adapter is swept and no temp file is left; night 1's curated set is what the filters make of
+  its candidates;
+- night 2, the uninterrupted reference with the same seed, asked the same requests and got the
+  same replies, row for row, although night 1's generation was resumed twice, under load
+  (generators/teachers.py: grammars compiled in the engine's step, an empty prefix cache per
+  batch);
+- so night 2 generates nothing new: each of night 1's accepted instructions comes back and is
+  dropped as a duplicate, and the night ends as a zero-kept night does: exit 0, one line
+  "0 of N candidates passed; top reasons: ...", training skipped, nothing promoted.
+
+The fake-teacher fault suite (tests/faults) covers random kill points; this one the real engines.
 """
 
 from __future__ import annotations
@@ -31,12 +41,13 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from contextlib import contextmanager
 from pathlib import Path
 
+import psutil
 import pytest
 
 from core.config import load_config
-from core.paths import DEFAULT_EVAL_SET
 from core.records import Candidate, load_tasks
 from core.store import read_jsonl_rows
 from core.text import normalize
@@ -44,22 +55,49 @@ from filters import curate
 from generators.self_instruct import request_seed
 from reports.outputs import read_ledger
 
-pytestmark = pytest.mark.slow
+# The module's one fixture runs six processes; on a loaded 2-core machine that can take a while.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(3600)]
 
 REPO = Path(__file__).resolve().parents[2]
+EVAL_SMALL = REPO / "tests" / "data" / "eval_small.jsonl"
 ROUNDS, PER_ROUND = 2, 2
 # Tiny but complete: exactly two rounds (num_instructions is never reached), short replies,
-# three LoRA steps of one example each, one eval item, no judge. The teacher keeps structured
-# output on (the default): without a grammar the 135M teacher's replies rarely parse.
+# three LoRA steps of one example each on pool + seeds, the small eval set, no judge. The run
+# seed is fixed so that night 2 asks night 1's questions. The teacher keeps structured output
+# on (the default): without a grammar the 135M teacher's replies rarely parse.
 SETS = [
     "generate.num_instructions=50", f"generate.requests_per_round={PER_ROUND}", f"generate.max_rounds={ROUNDS}",
     "generate.new_per_request=3", "generate.instruction_sampling.max_tokens=64",
-    "generate.instance_sampling.max_tokens=48",
-    "tune.max_steps=3", "tune.batch_size=1", "tune.include_seeds=false", "tune.max_length=256",
-    "evaluate.max_tokens=8", "evaluate.judge=false",
+    "generate.instance_sampling.max_tokens=48", "generate.run_seed=0",
+    "tune.max_steps=3", "tune.batch_size=1", "tune.include_seeds=true", "tune.max_length=256",
+    f"evaluate.eval_set={EVAL_SMALL}", "evaluate.max_tokens=8", "evaluate.judge=false",
 ]
+# Night 1 trains whatever curation kept; night 2 has the default (a night that keeps nothing
+# skips training).
+TRAIN_ANYWAY = "tune.skip_when_nothing_kept=false"
+# The acceptance bound for a SIGTERMed run to be gone (the bound is generous next to the ~1-3 s
+# measured; a supervisor's grace period before SIGKILL is 10-30 s).
+STOP_BOUND_S = 10
 # What a temp file or directory of atomic_write_* / atomic_dir looks like.
 TEMP_NAME = re.compile(r"^\..+\.(tmp|[a-z0-9_]{8})$")
+
+
+@contextmanager
+def cpu_hog():
+    """One busy-loop process per core while the block runs, killed after it."""
+    hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"], start_new_session=True)
+            for _ in range(os.cpu_count() or 1)]
+    try:
+        yield
+    finally:
+        for hog in hogs:
+            hog.kill()
+        for hog in hogs:
+            hog.wait()
+
+
+def _is_prefect_server(cmdline: list[str]) -> bool:
+    return "prefect.server.api.server:create_app" in " ".join(cmdline)
 
 
 class Cli:
@@ -71,12 +109,15 @@ class Cli:
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
         self.env.pop("GERMINATE_HOME", None)
         self.env["PYTHONPATH"] = str(REPO)
+        # 1 GiB of KV cache is plenty for these tiny rounds (default 2) and leaves memory for
+        # training on a small CI machine; both nights use the same, as they must.
+        self.env["VLLM_CPU_KVCACHE_SPACE"] = "1"
         self.seconds: dict[str, float] = {}
 
-    def start(self, name: str, *args: str) -> subprocess.Popen:
+    def start(self, name: str, *args: str, **env: str) -> subprocess.Popen:
         log = (self.logs / f"{name}.log").open("wb")
         proc = subprocess.Popen([sys.executable, "-m", "germinate", *args, "--data-root", str(self.root)],
-                                cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                                cwd=REPO, env={**self.env, **env}, stdout=log, stderr=subprocess.STDOUT,
                                 start_new_session=True)
         proc.name, proc.started = name, time.monotonic()
         return proc
@@ -84,41 +125,71 @@ class Cli:
     def log(self, proc: subprocess.Popen) -> str:
         return (self.logs / f"{proc.name}.log").read_text(errors="replace")
 
-    def finish(self, proc: subprocess.Popen, timeout_s: float = 900) -> None:
+    def finish(self, proc: subprocess.Popen, timeout_s: float = 1800) -> None:
         code = proc.wait(timeout=timeout_s)
         self.seconds[proc.name] = round(time.monotonic() - proc.started, 1)
         assert code == 0, f"{proc.name} exited {code}:\n{self.log(proc)[-3000:]}"
 
-    def kill_when(self, proc: subprocess.Popen, reached, timeout_s: float = 900) -> None:
-        """SIGKILL the whole process group as soon as `reached()` is true."""
+    def _wait_for(self, proc: subprocess.Popen, reached, timeout_s: float) -> None:
         deadline = time.monotonic() + timeout_s
         while not reached():
-            assert proc.poll() is None, f"{proc.name} exited {proc.returncode} before the kill point:\n" \
+            assert proc.poll() is None, f"{proc.name} exited {proc.returncode} before the stop point:\n" \
                                         f"{self.log(proc)[-3000:]}"
-            assert time.monotonic() < deadline, f"{proc.name}: kill point not reached in {timeout_s} s"
+            assert time.monotonic() < deadline, f"{proc.name}: stop point not reached in {timeout_s} s"
             time.sleep(0.1)
+
+    def kill_when(self, proc: subprocess.Popen, reached, timeout_s: float = 1800) -> None:
+        """SIGKILL the whole process group as soon as `reached()` is true."""
+        self._wait_for(proc, reached, timeout_s)
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=60)
         self.seconds[proc.name] = round(time.monotonic() - proc.started, 1)
         assert proc.returncode == -signal.SIGKILL
+        assert self._group_gone(proc), f"processes of {proc.name}'s group survived SIGKILL"
+
+    def terminate_when(self, proc: subprocess.Popen, reached, timeout_s: float = 1800) -> dict:
+        """SIGTERM the process (not its group) as soon as `reached()` is true; what followed."""
+        self._wait_for(proc, reached, timeout_s)
+        tree = psutil.Process(proc.pid).children(recursive=True)
+        cmdlines = [p.cmdline() for p in tree]
+        sent = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=120)  # liveness only; the bound is checked by the test
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            return {"exit_code": None, "exit_s": None, "children": cmdlines, "left": cmdlines}
+        exit_s = round(time.monotonic() - sent, 2)
+        _, alive = psutil.wait_procs(tree, timeout=5)
+        left = [p.cmdline() for p in alive]
+        group_gone = self._group_gone(proc)
+        for p in alive:  # do not leave them to the next step
+            p.kill()
+        self.seconds[proc.name] = round(time.monotonic() - proc.started, 1)
+        return {"exit_code": proc.returncode, "exit_s": exit_s, "children": cmdlines, "left": left,
+                "group_gone": group_gone, "log_tail": self.log(proc)[-600:]}
+
+    @staticmethod
+    def _group_gone(proc: subprocess.Popen) -> bool:
         for _ in range(50):  # nothing of the group (Prefect's temporary server, ...) lives on
             try:
                 os.killpg(proc.pid, 0)
             except ProcessLookupError:
-                return
+                return True
             time.sleep(0.1)
-        raise AssertionError(f"processes of {proc.name}'s group survived SIGKILL")
+        return False
 
 
 def _status(run: Path) -> dict:
     return json.loads((run / "status.json").read_text(encoding="utf-8"))
 
 
-def _checkpointed(run: Path) -> int:
+def _checkpoint(run: Path) -> dict:
     try:
-        return json.loads((run / "checkpoint.json").read_text(encoding="utf-8"))["next_index"]
+        return json.loads((run / "checkpoint.json").read_text(encoding="utf-8"))
     except FileNotFoundError:
-        return 0
+        return {"next_index": 0, "candidates": []}
 
 
 def _suffix(row_id: str, run_id: str) -> str:
@@ -151,71 +222,111 @@ def _temp_leftovers(root: Path) -> list[str]:
 @pytest.fixture(scope="module")
 def nights(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("nights")
-    eval_one = tmp / "eval_one.jsonl"
-    eval_one.write_text(DEFAULT_EVAL_SET.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
     root, logs = tmp / "data", tmp / "logs"
     logs.mkdir()
     cli = Cli(root, logs)
-    sets = [a for s in SETS + [f"evaluate.eval_set={eval_one}"] for a in ("--set", s)]
+    sets = [a for s in SETS for a in ("--set", s)]
     night1 = root / "runs" / "night-1"
     seen: dict = {}
 
-    # 1. Killed in generation: at least one round checkpointed, generation not finished.
-    proc = cli.start("run-killed-in-generation", "run", "--run-id", "night-1", *sets)
-    cli.kill_when(proc, lambda: _checkpointed(night1) >= PER_ROUND)
-    seen["checkpoint_at_kill"] = json.loads((night1 / "checkpoint.json").read_text(encoding="utf-8"))
-    seen["stages_after_kill_1"] = sorted(_status(night1)["stages"])
+    # 1. SIGTERM in generation: the first round checkpointed, the second one under way.
+    proc = cli.start("run-terminated-in-generation", "run", "--run-id", "night-1", *sets, "--set", TRAIN_ANYWAY)
+    seen["term_1"] = cli.terminate_when(proc, lambda: _checkpoint(night1)["next_index"] >= PER_ROUND)
+    seen["status_after_term_1"] = _status(night1)
+    seen["checkpoint_at_term_1"] = _checkpoint(night1)
 
-    # 2. Resumed, then killed in training: after the first logged optimizer step.
+    with cpu_hog():
+        # 2. Resumed beside a busy loop per core; SIGKILLed once the second round is
+        #    checkpointed (generation still writing instances).
+        proc = cli.start("resume-killed-in-generation", "resume", "night-1")
+        cli.kill_when(proc, lambda: _checkpoint(night1)["next_index"] >= ROUNDS * PER_ROUND)
+        seen["status_after_kill_2"] = _status(night1)
+        seen["checkpoint_at_kill_2"] = _checkpoint(night1)
+
+        # 3. Resumed (instances, curation, training), SIGTERMed after the first training step.
+        proc = cli.start("resume-terminated-in-training", "resume", "night-1")
+        seen["term_3"] = cli.terminate_when(proc, lambda: "'loss'" in cli.log(proc))
+        seen["status_after_term_3"] = _status(night1)
+        seen["partial_adapters_after_term_3"] = [p.name for p in night1.glob(".adapter.*")]
+        seen["curated_at_term_3"] = (night1 / "data.jsonl").read_text(encoding="utf-8")
+        seen["pool_at_term_3"] = (root / "pool" / "pool.jsonl").read_text(encoding="utf-8") \
+            if (root / "pool" / "pool.jsonl").exists() else ""
+
+    # 4. Resumed, SIGKILLed after the first training step: a partial adapter is left behind.
     proc = cli.start("resume-killed-in-training", "resume", "night-1")
     cli.kill_when(proc, lambda: "'loss'" in cli.log(proc))
-    seen["stages_after_kill_2"] = sorted(_status(night1)["stages"])
-    seen["partial_adapters"] = [p.name for p in night1.glob(".adapter.*")]
-    seen["curated_at_kill_2"] = (night1 / "data.jsonl").read_text(encoding="utf-8")
-    seen["pool_at_kill_2"] = (root / "pool" / "pool.jsonl").read_text(encoding="utf-8")
+    seen["stages_after_kill_4"] = sorted(_status(night1)["stages"])
+    seen["partial_adapters_after_kill_4"] = [p.name for p in night1.glob(".adapter.*")]
 
-    # 3. Resumed to completion.
+    # 5. Resumed to completion.
     proc = cli.start("resume-to-completion", "resume", "night-1")
     cli.finish(proc)
-    seen["champion_after_night_1"] = json.loads((root / "registry.json").read_text())["champion"]["run_id"]
+    seen["registry_after_night_1"] = (root / "registry.json").read_text(encoding="utf-8")
+    seen["pool_after_night_1"] = (root / "pool" / "pool.jsonl").read_text(encoding="utf-8") \
+        if (root / "pool" / "pool.jsonl").exists() else ""
 
-    # 4. The second night: same config and run seed, uninterrupted.
+    # 6. The second night: same config and run seed, uninterrupted, no hog.
     proc = cli.start("second-night", "run", "--run-id", "night-2", *sets)
     cli.finish(proc)
+    seen["night_2_output"] = cli.log(proc)
+    proc = cli.start("runs", "runs", COLUMNS="250")  # one table row per line
+    cli.finish(proc)
+    seen["runs_output"] = cli.log(proc)
     seen["seconds"] = cli.seconds
-    print("\nkill/resume/second-night seconds:", json.dumps(cli.seconds))
+    print("\nseconds per process:", json.dumps(cli.seconds))
+    print("SIGTERM to exit:", seen["term_1"]["exit_s"], "s in generation,", seen["term_3"]["exit_s"], "s in training")
     return {"root": root, "seen": seen, "config": load_config(night1 / "config.yaml")}
 
 
-def test_kill9_in_generation_and_in_training_then_resume_finishes_and_keeps_finished_work(nights):
+@pytest.mark.parametrize("step, stage", [("1", "generate"), ("3", "tune")])
+def test_sigterm_stops_the_run_promptly_leaves_no_process_and_marks_it_interrupted(nights, step, stage):
+    stop, status = nights["seen"][f"term_{step}"], nights["seen"][f"status_after_term_{step}"]
+    assert stop["exit_code"] == 128 + signal.SIGTERM, stop
+    assert stop["exit_s"] <= STOP_BOUND_S, stop
+    # Its whole tree is gone, Prefect's temporary API server included (it was there to stop).
+    assert any(_is_prefect_server(c) for c in stop["children"]), stop["children"]
+    assert stop["left"] == [] and stop["group_gone"], stop
+    assert (status["status"], status["stage"], status["error"]) == ("interrupted", stage, "interrupted by SIGTERM")
+    assert (f"germinate: interrupted by SIGTERM; run night-1 interrupted in stage {stage}; "
+            "continue it with: germinate resume night-1") in stop["log_tail"]
+
+
+def test_kills_and_stops_in_generation_and_training_then_resume_finishes_and_keeps_finished_work(nights):
     root, seen = nights["root"], nights["seen"]
     night1 = root / "runs" / "night-1"
-    # The kills landed where intended: after a checkpointed round with generation unfinished,
-    # and between training steps.
-    ckpt = seen["checkpoint_at_kill"]
-    assert 1 <= ckpt["next_index"] // PER_ROUND < ROUNDS
-    assert "generate" not in seen["stages_after_kill_1"]
-    assert {"generate", "curate"} <= set(seen["stages_after_kill_2"]) and "tune" not in seen["stages_after_kill_2"]
-    assert seen["partial_adapters"], "no partial adapter: the second kill did not land in training"
+    # The stops landed where intended: after one checkpointed round, after both (instances not
+    # written), and twice between training steps.
+    assert seen["checkpoint_at_term_1"]["next_index"] == PER_ROUND
+    assert seen["checkpoint_at_kill_2"]["next_index"] == ROUNDS * PER_ROUND
+    assert "generate" not in seen["status_after_term_1"]["stages"]
+    assert "generate" not in seen["status_after_kill_2"]["stages"]
+    assert {"generate", "curate"} <= set(seen["status_after_term_3"]["stages"])
+    assert "tune" not in seen["status_after_term_3"]["stages"] and "tune" not in seen["stages_after_kill_4"]
+    # SIGTERM unwinds: the half-built adapter is removed on the way out; SIGKILL leaves it.
+    assert seen["partial_adapters_after_term_3"] == []
+    assert seen["partial_adapters_after_kill_4"], "no partial adapter: the SIGKILL did not land in training"
 
     status = _status(night1)
-    assert status["status"] == "completed"
+    assert status["status"] == "completed" and "stage" not in status and "error" not in status
     assert {"generate", "curate", "tune", "evaluate"} <= set(status["stages"])
     assert status["stages"]["tune"]["steps"] == 3
     assert (night1 / "adapter" / "adapter_model.safetensors").exists()
+    # The first night with a champion to beat: none, so it is promoted.
     assert json.loads((night1 / "eval.json").read_text())["decision"]["promote"] is True
-    assert seen["champion_after_night_1"] == "night-1"
+    assert json.loads(seen["registry_after_night_1"])["champion"]["run_id"] == "night-1"
     # The partial adapter of the killed training is gone, and no other temp file is left.
     assert _temp_leftovers(root) == []
 
-    # Finished work is kept, not redone: the rounds checkpointed before the first kill are in
-    # the final candidates as they were, and the curated set and the pool written before the
-    # second kill are unchanged.
+    # Finished work is kept, not redone: the rounds checkpointed before each stop are in the
+    # final candidates as they were, and the curated set and the pool written before the
+    # training stops are unchanged.
     got = [Candidate.model_validate(r) for r in read_jsonl_rows(night1 / "candidates.jsonl")]
-    before = [Candidate.model_validate(c) for c in ckpt["candidates"]]
-    assert [_bootstrapped(c) for c in got[:len(before)]] == [_bootstrapped(c) for c in before]
-    assert (night1 / "data.jsonl").read_text(encoding="utf-8") == seen["curated_at_kill_2"]
-    assert (root / "pool" / "pool.jsonl").read_text(encoding="utf-8").startswith(seen["pool_at_kill_2"])
+    for key in ("checkpoint_at_term_1", "checkpoint_at_kill_2"):
+        before = [Candidate.model_validate(c) for c in seen[key]["candidates"]]
+        assert before, key
+        assert [_bootstrapped(c) for c in got[:len(before)]] == [_bootstrapped(c) for c in before], key
+    assert (night1 / "data.jsonl").read_text(encoding="utf-8") == seen["curated_at_term_3"]
+    assert seen["pool_after_night_1"] == seen["pool_at_term_3"]
 
     # Every request once, with the seed derived from (run seed, stage, index); no row twice.
     requests = [(r["stage"], r["index"], r["seed"]) for r in read_jsonl_rows(night1 / "requests.jsonl")]
@@ -232,6 +343,9 @@ def test_kill9_in_generation_and_in_training_then_resume_finishes_and_keeps_fini
     kept = [r.id for r in _reference_curation(nights["config"], got) if r.verdict == "kept"]
     assert [d["id"] for d in data] == [r.id for r in ledger if r.verdict == "kept"] == kept
     assert status["stages"]["curate"]["kept"] == len(data) == status["stages"]["curate"]["added_to_pool"]
+    # Trained on the pool plus the seed tasks, whatever the teacher wrote.
+    seeds = load_tasks(nights["config"].generate.seeds, "seed")
+    assert status["stages"]["tune"]["examples"] == len(data) + sum(len(t.instances) for t in seeds)
 
 
 def _reference_curation(cfg, candidates):
@@ -241,54 +355,55 @@ def _reference_curation(cfg, candidates):
                   load_tasks(cfg.curate.decontamination.eval_set, "eval"))
 
 
-def test_resumed_run_equals_an_uninterrupted_run_with_the_same_seed(nights):
-    """Night 2 (same config and seed, never killed) is the uninterrupted reference."""
+def test_resumed_run_under_load_equals_an_uninterrupted_run_with_the_same_seed(nights):
+    """Night 2 (same seed, never stopped, no hog) is the reference for night 1 (stopped twice
+    in generation, resumed beside a busy loop per core): same requests, same replies."""
     root = nights["root"]
     night1, night2 = root / "runs" / "night-1", root / "runs" / "night-2"
     got = [Candidate.model_validate(r) for r in read_jsonl_rows(night1 / "candidates.jsonl")]
     ref = [Candidate.model_validate(r) for r in read_jsonl_rows(night2 / "candidates.jsonl")]
-    # Night 1's curated set vs the uninterrupted run's, curated as night 1 was (no pool).
-    ref_kept = {_suffix(r.id, "night-2") for r in _reference_curation(nights["config"], ref) if r.verdict == "kept"}
-    data = read_jsonl_rows(night1 / "data.jsonl")
-    kept = {_suffix(d["id"], "night-1") for d in data}
-    missing = sorted(ref_kept - kept)
     same = sum(a == b for a, b in zip([_comparable(c, "night-1") for c in got],
                                       [_comparable(c, "night-2") for c in ref]))
-    print(f"\ncandidates identical to the uninterrupted run: {same} of {len(ref)}; curated rows: {len(data)} "
-          f"(uninterrupted: {len(ref_kept)}), duplicates: {_dups([d['id'] for d in data])}, missing: {len(missing)}")
-    assert ref_kept, "the tiny run kept nothing: nothing to compare"
-    assert missing == [] and kept == ref_kept
-    assert [_comparable(c, "night-1") for c in got] == [_comparable(c, "night-2") for c in ref]
+    print(f"\ncandidates identical to the uninterrupted run: {same} of {len(ref)}")
     requests = [(r["stage"], r["index"], r["seed"], r["text"]) for r in read_jsonl_rows(night1 / "requests.jsonl")]
     assert requests == [(r["stage"], r["index"], r["seed"], r["text"])
                         for r in read_jsonl_rows(night2 / "requests.jsonl")]
+    assert [_comparable(c, "night-1") for c in got] == [_comparable(c, "night-2") for c in ref]
+    # Hence the same curated set as the uninterrupted run, curated as night 1 was (no pool).
+    ref_kept = {_suffix(r.id, "night-2") for r in _reference_curation(nights["config"], ref) if r.verdict == "kept"}
+    assert {_suffix(d["id"], "night-1") for d in read_jsonl_rows(night1 / "data.jsonl")} == ref_kept
 
 
-def test_second_night_drops_the_first_nights_instructions_and_the_pool_adds_up(nights):
-    root = nights["root"]
+def test_second_night_regenerates_the_first_and_ends_as_a_zero_kept_night(nights):
+    root, seen = nights["root"], nights["seen"]
     night1, night2 = root / "runs" / "night-1", root / "runs" / "night-2"
     kept1 = {normalize(r.instruction): r.id for r in read_ledger(night1 / "ledger.parquet") if r.verdict == "kept"}
     ledger2 = read_ledger(night2 / "ledger.parquet")
-    # Same seed, same requests: night 2 asks what night 1 asked, so it regenerates (some of)
-    # night 1's instructions; each one that comes back is dropped as a duplicate of night 1's.
+    # Same seed, same requests, same replies: night 2 regenerates every instruction night 1
+    # accepted, and drops each one as a duplicate of night 1's row in the pool.
     regenerated = [r for r in ledger2 if normalize(r.instruction) in kept1]
-    assert regenerated, "night 2 regenerated none of night 1's accepted instructions"
+    assert {normalize(r.instruction) for r in regenerated} == set(kept1)
     for row in regenerated:
         assert row.verdict == "dropped" and "exact_duplicate" in row.reasons, row
         assert row.neighbour_id == kept1[normalize(row.instruction)]
 
-    s1, s2 = _status(night1)["stages"]["curate"], _status(night2)["stages"]["curate"]
+    # Nothing new: the zero-kept outcome. Exit 0 (checked by finish), one line saying why,
+    # training skipped, nothing evaluated or promoted, the pool and the registry unchanged.
+    s2 = _status(night2)
+    curated = s2["stages"]["curate"]
+    assert curated["kept"] == 0 and curated["generated"] == len(ledger2) > 0
+    top = sorted(curated["drops_by_reason"].items(), key=lambda kv: -kv[1])[:3]
+    line = f"0 of {len(ledger2)} candidates passed; top reasons: " + ", ".join(f"{r} ({n})" for r, n in top)
+    assert seen["night_2_output"].count(line) == 1, seen["night_2_output"][-3000:]
+    assert s2["status"] == "completed" and s2["note"] == f"training skipped: {line}"
+    assert s2["skipped"] == ["tune", "evaluate"] and not {"tune", "evaluate"} & set(s2["stages"])
+    assert not (night2 / "adapter").exists() and not (night2 / "eval.json").exists()
+    assert (root / "registry.json").read_text(encoding="utf-8") == seen["registry_after_night_1"]
     pool = read_jsonl_rows(root / "pool" / "pool.jsonl")
-    print(f"\npool: {len(pool)} rows = night 1 {s1['added_to_pool']} + night 2 {s2['added_to_pool']}; "
-          f"night 2 regenerated {len({normalize(r.instruction) for r in regenerated})} of night 1's {len(kept1)} "
-          f"accepted instructions ({len(regenerated)} rows) and dropped them")
-    assert len(pool) == s1["added_to_pool"] + s2["added_to_pool"] == s1["kept"] + s2["kept"]
-    assert _dups([p["id"] for p in pool]) == 0
-    assert _dups([normalize(p["instruction"]) for p in pool]) == 0
-    assert Counter(p["run_id"] for p in pool) == {k: v for k, v in
-                                                   {"night-1": s1["kept"], "night-2": s2["kept"]}.items() if v}
-    status2 = _status(night2)
-    assert status2["status"] == "completed"
-    if s2["kept"] == 0:  # nothing new tonight: no adapter, the champion stays
-        assert "tune" not in status2["stages"]
-        assert json.loads((root / "registry.json").read_text())["champion"]["run_id"] == "night-1"
+    assert [p["id"] for p in pool] == [p["id"] for p in map(json.loads, seen["pool_after_night_1"].splitlines())]
+    assert _dups([p["id"] for p in pool]) == 0 and _dups([normalize(p["instruction"]) for p in pool]) == 0
+    # The morning views say so too.
+    report = (night2 / "report.html").read_text(encoding="utf-8")
+    assert f"training skipped: {line}" in report and "not evaluated, nothing promoted" in report
+    runs = {line.split("│")[1].strip(): line for line in seen["runs_output"].splitlines() if line.count("│") > 3}
+    assert "training skipped" in runs.get("night-2", "") and "completed" in runs["night-2"], seen["runs_output"]
