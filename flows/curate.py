@@ -116,7 +116,7 @@ def curate_flow(config: CurateConfig, data_root: str, run_id: str, use_pool: boo
     scoring_seconds = round(time.perf_counter() - scored, 1)
     facts = with_scores(facts, extra)
     # The rater's one-line rationale travels with the row into the ledger.
-    candidates = [c.model_copy(update={"meta": {**c.meta, "rating_rationale": note}}) if note else c
+    candidates = [c.model_copy(update={"meta": {**c.meta, "rating_rationale": note}}) if note is not None else c
                   for c, note in zip(candidates, rationales)]
     rows = apply_filters(candidates, config, pool_rows, eval_str, facts)
     info = dict(card or {})

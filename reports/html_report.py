@@ -23,9 +23,9 @@ from evals import gate
 from filters import drop_counts
 from filters.curate import EXACT_DUPLICATE, NEAR_DUPLICATE
 from filters.decontaminate import REASON as EVAL_OVERLAP
-from filters.quality import SIGNALS
+from filters.quality import QUALITY_REASONS, SIGNALS
 from reports.charts import bar_chart, history_chart, lengths_chart, quality_chart, similarity_chart, verb_noun_chart
-from reports.console import METRICS
+from reports.console import METRICS, deciding_scores
 from reports.outputs import read_ledger
 
 DEDUP = {EXACT_DUPLICATE, NEAR_DUPLICATE}
@@ -108,7 +108,7 @@ def build_report(run: RunDir, data_root: Path) -> str:
         similarity_svg=similarity_chart(sims, threshold),
         quality=panels, quality_svg=quality_chart(panels),
         diversity=diversity, diversity_svg=verb_noun_chart(diversity),
-        samples=samples(rows), similar_reasons=DEDUP,
+        samples=samples(rows), similar_reasons=DEDUP, quality_reasons=QUALITY_REASONS, deciding_scores=deciding_scores,
         eval=_eval_result(run), metrics=METRICS, metric=metric, history=points, registry_error=registry_error,
         history_svg=history_chart(points, metric, run.run_id),
     )
