@@ -14,6 +14,7 @@ from __future__ import annotations
 import unicodedata
 
 from core.korean import HANGUL, has_hangul, tokenize
+from filters.quality.text_kind import looks_structured
 
 # Fewer Hangul syllables than this in a field is too little to judge (a one-word label
 # "긍정", a name); the field gets no score.
@@ -41,10 +42,11 @@ def hangul_scores(text: str) -> tuple[float, float] | None:
 
 
 def korean_scores(instruction: str, input: str, output: str) -> dict[str, float]:
-    """`korean.score.<field>` and `korean.unknown.<field>` for each field with enough Hangul."""
+    """`korean.score.<field>` and `korean.unknown.<field>` for each prose field with enough
+    Hangul; code, data and lists are not scored (`filters.quality.text_kind`)."""
     scores: dict[str, float] = {}
     for field, text in (("instruction", instruction), ("input", input), ("output", output)):
-        found = hangul_scores(text)
+        found = None if looks_structured(text) else hangul_scores(text)
         if found is not None:
             scores[f"korean.score.{field}"] = round(found[0], 4)
             scores[f"korean.unknown.{field}"] = round(found[1], 4)

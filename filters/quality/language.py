@@ -2,7 +2,7 @@
 
 Allowed are the instruction's language, the input's (fix this English sentence, 이 리뷰를
 분류하세요 + an English review -> "positive"), and any language the instruction names
-("into Korean", "영어로"). A word of the output that also appears in the instruction or input
+("into Korean", "영어로"), including code ("SQL 쿼리를 작성하세요" allows an English query). A word of the output that also appears in the instruction or input
 is allowed whatever its script, and so is a word partly in an allowed script (Korean attaches
 particles to English terms: "cpu와"): quoted labels ("'positive' 또는 'negative'로 답하세요"),
 product names, terms. Code and structured data (JSON, SQL) have no natural language, so such
@@ -15,6 +15,7 @@ import re
 
 from core.language import detect_language
 from core.text import words
+from filters.quality.text_kind import looks_like_code
 
 # Names of languages, in English and Korean, and the script-language they are written in.
 LANGUAGE_NAMES: dict[str, str] = {
@@ -26,21 +27,15 @@ LANGUAGE_NAMES: dict[str, str] = {
     "french": "en", "프랑스어": "en", "spanish": "en", "스페인어": "en", "german": "en", "독일어": "en",
     "italian": "en", "이탈리아어": "en", "portuguese": "en", "포르투갈어": "en", "latin": "en",
     "vietnamese": "en", "베트남어": "en", "indonesian": "en", "인도네시아어": "en",
+    # Code and data are written in Latin script whatever the request's language.
+    "code": "en", "코드": "en", "python": "en", "파이썬": "en", "sql": "en", "쿼리": "en", "query": "en",
+    "javascript": "en", "자바스크립트": "en", "java": "en", "자바": "en", "html": "en", "css": "en",
+    "json": "en", "yaml": "en", "regex": "en", "regular expression": "en", "정규식": "en", "정규 표현식": "en",
+    "bash": "en", "shell": "en", "셸": "en", "c++": "en", "rust": "en", "go": "en",
 }
-_NAMES = re.compile("|".join(sorted(map(re.escape, LANGUAGE_NAMES), key=len, reverse=True)), re.IGNORECASE)
-# Characters of code and data; an output this dense in them is not prose.
-_CODE_CHARS = set("(){}[]<>=;:\"'_/\\|`#$%&*+")
-CODE_SHARE = 0.08
-
-
-def looks_like_code(text: str) -> bool:
-    """A fenced block, or code/data punctuation on at least CODE_SHARE of the characters."""
-    if "```" in text:
-        return True
-    chars = [ch for ch in text if not ch.isspace()]
-    return bool(chars) and sum(ch in _CODE_CHARS for ch in chars) / len(chars) >= CODE_SHARE
-
-
+# A name as a whole word (Korean particles may follow: "영어로", "파이썬으로").
+_NAMES = re.compile(r"(?<![\w+])(?:" + "|".join(sorted(map(re.escape, LANGUAGE_NAMES), key=len, reverse=True))
+                    + r")(?![A-Za-z+])", re.IGNORECASE)
 def allowed_languages(instruction: str, input: str) -> set[str]:
     """The instruction's and the input's languages and every language the instruction names."""
     allowed = {lang for lang in (detect_language(instruction), detect_language(input)) if lang}

@@ -28,6 +28,8 @@ from typing import Any
 SEPARATOR = "\n\n"
 # Scored positions per lm_head call: 128 x 262k fp32 logits is 134 MB.
 HEAD_CHUNK = 128
+# Shorter outputs get no output-fluency score (see `scores_from_nlls`).
+MIN_OUTPUT_TOKENS = 8
 
 
 @dataclass
@@ -75,37 +77,27 @@ class ReferenceLM:
         return seqs
 
     def score(self, rows: Sequence[tuple[str, str, str]], ifd: bool = True) -> list[dict[str, float]]:
-        """Scores for each (instruction, input, output): `fluency.instruction_nll`,
-        `fluency.output_nll` and (with `ifd`) `ifd.ratio`; {} for a row with a blank
-        instruction or output."""
+        """Scores for each (instruction, input, output) (`scores_from_nlls`); {} for a row with
+        a blank instruction or output."""
+        return [scores_from_nlls(groups) for groups in self.token_nlls(rows, ifd)]
+
+    def token_nlls(self, rows: Sequence[tuple[str, str, str]], ifd: bool = True) -> list[dict[str, list[float]]]:
+        """Per row, the NLL of every scored token by group: "instruction", "output" (given the
+        instruction and input) and, with `ifd`, "output_alone" (given the input only)."""
         seqs: list[_Seq] = []
         for i, (instruction, input, output) in enumerate(rows):
             if instruction.strip() and output.strip():
                 seqs += self._sequences(i, instruction, input, output, ifd)
-        sums: dict[tuple[int, str], list[float]] = {}
+        out: list[dict[str, list[float]]] = [{} for _ in rows]
         order = sorted(range(len(seqs)), key=lambda k: len(seqs[k].ids))
         for start in range(0, len(order), self.batch_size):
             batch = [seqs[k] for k in order[start : start + self.batch_size]]
-            for key, nll in self._batch_nll(batch).items():
-                acc = sums.setdefault(key, [0.0, 0])
-                acc[0] += nll[0]
-                acc[1] += nll[1]
-        results: list[dict[str, float]] = [{} for _ in rows]
-        mean = {key: total / n for key, (total, n) in sums.items() if n}
-        for (i, group), value in mean.items():
-            if group == "instruction":
-                results[i]["fluency.instruction_nll"] = round(value, 4)
-            elif group == "output":
-                results[i]["fluency.output_nll"] = round(value, 4)
-        if ifd:
-            for i, scores in enumerate(results):
-                alone = mean.get((i, "output_alone"))
-                if "fluency.output_nll" in scores and alone:
-                    scores["ifd.ratio"] = round(mean[(i, "output")] / alone, 4)
-        return results
+            for (i, group), values in self._batch_nll(batch).items():
+                out[i][group] = values
+        return out
 
-    def _batch_nll(self, batch: list[_Seq]) -> dict[tuple[int, str], tuple[float, int]]:
-        """(sum of NLL, token count) per (row, group) for one padded batch."""
+    def _batch_nll(self, batch: list[_Seq]) -> dict[tuple[int, str], list[float]]:
+        """Token NLLs per (row, group), in order, for one padded batch."""
         import torch
 
         width = max(len(s.ids) for s in batch)
@@ -121,7 +113,7 @@ class ReferenceLM:
                 for p in range(max(first, 1), end):
                     where.append((b, p))
                     owner.append((s.row, group))
-        out: dict[tuple[int, str], tuple[float, int]] = {}
+        out: dict[tuple[int, str], list[float]] = {}
         if not where:
             return out
         with torch.inference_mode():
@@ -141,6 +133,36 @@ class ReferenceLM:
                 nll[c : c + HEAD_CHUNK] = torch.logsumexp(logits, dim=-1) - picked
         for key, value in zip(owner, nll.tolist()):
             if math.isfinite(value):
-                total, n = out.get(key, (0.0, 0))
-                out[key] = (total + value, n + 1)
+                out.setdefault(key, []).append(value)
         return out
+
+
+def _mean(values: Sequence[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def scores_from_nlls(groups: dict[str, list[float]]) -> dict[str, float]:
+    """A row's scores from its token NLLs (pure, so thresholds and definitions are testable
+    without a model):
+
+    - `fluency.instruction_nll`: mean over the instruction's tokens after the first. The first
+      token's NLL given only <bos> says how common the opening word is, not whether the text
+      is fluent, and in a 5-token instruction it would weigh a fifth.
+    - `fluency.output_nll`: mean over the output's tokens given instruction and input, only
+      for outputs of at least MIN_OUTPUT_TOKENS: a one-word label ("spam", "Au", "0도") has no
+      fluency to measure, and its NLL is mostly which of the possible answers it is.
+    - `ifd.ratio`: mean output NLL given instruction and input over the same without the
+      instruction (every output token).
+    """
+    scores: dict[str, float] = {}
+    ins = groups.get("instruction", [])
+    value = _mean(ins[1:] or ins)
+    if value is not None:
+        scores["fluency.instruction_nll"] = round(value, 4)
+    out = groups.get("output", [])
+    if len(out) >= MIN_OUTPUT_TOKENS:
+        scores["fluency.output_nll"] = round(_mean(out), 4)
+    alone = _mean(groups.get("output_alone", []))
+    if out and alone:
+        scores["ifd.ratio"] = round(_mean(out) / alone, 4)
+    return scores

@@ -3,7 +3,8 @@ import pytest
 from core.config import QualityConfig
 from core.records import Candidate
 from filters.quality import quality_reasons, statistical_scores
-from filters.quality.language import language_share, looks_like_code
+from filters.quality.language import language_share
+from filters.quality.text_kind import looks_like_code, looks_structured
 
 CFG = QualityConfig()
 
@@ -44,6 +45,8 @@ def test_share_is_a_fraction_of_letters():
     assert 0.0 < share < 1.0
     assert language_share("2022.11.17", "", "hello") is None  # the instruction has no language
     assert looks_like_code("```\nprint(1)\n```") and not looks_like_code("A plain sentence, with commas.")
+    assert looks_structured("- 우유\n- 달걀\n- 식빵") and looks_structured('{"이름": "박지민", "나이": 29}')
+    assert not looks_structured("다음 리뷰를 '긍정' 또는 '부정'으로 분류하세요.")
 
 
 def test_min_share_is_configurable():
