@@ -65,6 +65,8 @@ class LedgerRow(Candidate):
     similarity: float | None = None
     neighbour_id: str | None = None
     neighbour_text: str | None = None
+    # Quality signals' scores (filters/quality/), stored so thresholds can change later.
+    scores: dict[str, float] = Field(default_factory=dict)
 
 
 def clean_text(text: str) -> str:

@@ -134,12 +134,17 @@ def starts_with_punctuation(c: Candidate, cfg: CurateConfig) -> str | None:
     """The instruction opens with punctuation or a symbol (usually a leftover list marker).
 
     Letters and digits of any script pass: we deliberately do not copy Self-Instruct's
-    "first character must be ASCII" rule, which would drop every Korean instruction.
+    "first character must be ASCII" rule, which would drop every Korean instruction. So does
+    an opening quotation mark: "'식은 죽 먹기'의 뜻을 알려 주세요" quotes what it asks about.
     """
     text = c.instruction.lstrip()
-    if text and unicodedata.category(text[0])[0] in "PS":
+    if text and unicodedata.category(text[0])[0] in "PS" and not _opens_quote(text[0]):
         return "starts_with_punctuation"
     return None
+
+
+def _opens_quote(ch: str) -> bool:
+    return ch in "'\"`「『«" or unicodedata.category(ch) == "Pi"
 
 
 @drops("wrong_language")

@@ -1,7 +1,8 @@
 """Curation: every candidate in, one ledger row out, kept or dropped with all its reasons.
 
 Order of work for each candidate, in the order given (so the result is deterministic):
-1. the per-example checks (`filters.checks.CHECKS`);
+1. the per-example checks (`filters.checks.CHECKS`), then the quality signals' reasons from
+   the row's stored scores (`filters.quality`);
 2. duplicates against the existing pool and the EARLIER KEPT candidates of this batch:
    `exact_duplicate` (same text after `normalize`), else `near_duplicate` when token
    ROUGE-L is strictly greater than cfg.near_duplicate.threshold (Self-Instruct's rule);
@@ -13,8 +14,8 @@ Dropped rows are returned, not discarded, so the ledger explains every decision.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
 from core.config import CurateConfig
 from core.records import Candidate, LedgerRow, SeedTask
@@ -26,6 +27,7 @@ from filters.checks import CHECK_REASONS, check_all
 from filters.decontaminate import REASON as EVAL_OVERLAP
 from filters.decontaminate import EvalIndex
 from filters.index import PoolIndex
+from filters.quality import QUALITY_REASONS, quality_reasons, statistical_scores
 from filters.similarity import TokenEncoder, nearest
 
 EXACT_DUPLICATE = "exact_duplicate"
@@ -49,6 +51,15 @@ class RowFacts:
     reasons: tuple[str, ...]  # from the per-example checks
     pool_best: tuple[int | None, float] | None  # nearest pool entry; None when unparseable
     eval_overlap: str | None  # id of an eval task it overlaps
+    # Quality scores: the statistical ones from `row_facts`, the model ones added by the flow.
+    scores: Mapping[str, float] = field(default_factory=dict)
+
+
+def with_scores(facts: Sequence[RowFacts], extra: Sequence[Mapping[str, float]]) -> list[RowFacts]:
+    """`facts` with more scores per row (the model signals' scores, computed once per curation)."""
+    if len(facts) != len(extra):
+        raise ValueError(f"{len(extra)} score rows for {len(facts)} row facts")
+    return [replace(f, scores={**f.scores, **e}) if e else f for f, e in zip(facts, extra)]
 
 
 def row_facts(
@@ -84,6 +95,7 @@ def row_facts(
             reasons=tuple(check_all(c, cfg)),
             pool_best=by_row.get(i),
             eval_overlap=eval_index.overlap(c) if eval_index is not None and not c.parse_error else None,
+            scores=statistical_scores(c),
         )
         for i, c in enumerate(candidates)
     ]
@@ -114,9 +126,10 @@ def curate(
     texts = [similarity_text(c, cfg) for c in candidates]
     keys = [normalize(t) for t in texts]
     in_pool = [not c.parse_error and bool(k) and k in pool_keys for c, k in zip(candidates, keys)]
+    row_reasons = [[*f.reasons, *quality_reasons(f.scores, cfg.quality)] for f in facts]
     # Only a row with no other reason can join the comparison set, as in Self-Instruct's loop.
-    eligible = [not c.parse_error and not f.reasons and f.eval_overlap is None and not p
-                for c, f, p in zip(candidates, facts, in_pool)]
+    eligible = [not c.parse_error and not r and f.eval_overlap is None and not p
+                for c, f, r, p in zip(candidates, facts, row_reasons, in_pool)]
     encoder = TokenEncoder()
     codes = [encoder.encode(t) for t in texts]
     verdicts = admit_in_order(codes, [f.pool_best or (None, 0.0) for f in facts], eligible,
@@ -124,7 +137,7 @@ def curate(
     rows: list[LedgerRow] = []
     for i, c in enumerate(candidates):
         fact, verdict = facts[i], verdicts[i]
-        reasons = list(fact.reasons)
+        reasons = row_reasons[i]
         meta = dict(c.meta)
         similarity = neighbour = None
         if not c.parse_error:
@@ -154,6 +167,7 @@ def curate(
                 similarity=similarity,
                 neighbour_id=neighbour[0] if neighbour else None,
                 neighbour_text=neighbour[1] if neighbour else None,
+                scores=dict(fact.scores),
             )
         )
     return rows
@@ -171,9 +185,10 @@ def _batch_pairs(codes: Sequence[str], cfg: CurateConfig):
 
 
 # Every reason curation can give, in the order a row lists them (checks first, in CHECKS
-# order, then the set-level steps). Used to order drop counts for reports.
+# order, then the quality signals', then the set-level steps). Orders drop counts for reports.
 REASONS: tuple[str, ...] = (
     *CHECK_REASONS,
+    *QUALITY_REASONS,
     EXACT_DUPLICATE,
     NEAR_DUPLICATE,
     EVAL_OVERLAP,

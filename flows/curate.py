@@ -9,14 +9,19 @@ from prefect import flow, task
 from prefect.cache_policies import NONE
 
 from core import pool
-from core.config import ClusterConfig, CurateConfig
+from core.config import ClusterConfig, CurateConfig, Sampling
 from core.fingerprints import fingerprint_file
+from core.models import resolve_model
 from core.records import Candidate, load_tasks
 from core.store import RunDir, read_jsonl_rows
 from filters import check_invariant, curate
-from filters.curate import RowFacts, row_facts
+from filters.curate import RowFacts, row_facts, with_scores
 from filters.index import PoolIndex, persisted_index
+from filters.quality import thresholds
+from filters.quality.rating import RATING_SCHEMA, rate
+from filters.quality.reference_lm import ReferenceLM
 from flows.cluster import merge_shards, run_shards, shard_count, shard_indices
+from flows.generate import get_teacher
 from reports.artifacts import publish_curation
 from reports.outputs import write_curated
 
@@ -39,6 +44,35 @@ def sharded_facts(candidates: list[Candidate], config: CurateConfig, pool_texts:
     results = run_shards(shard_facts, parts, lambda s, idx: (
         [candidates[i] for i in idx], config, pool_texts, eval_path, index)) if parts else []
     return merge_shards(parts, results, len(candidates))
+
+
+@task(name="quality-model-scores", cache_policy=NONE, tags=["gpu"])
+def model_scores(candidates: list[Candidate], config: CurateConfig) -> tuple[list[dict], list[str | None]]:
+    """The model signals' scores for every parseable candidate, with the models loaded once:
+    the reference LM (fluency, IFD) and, when enabled, the rater. Returns (scores, rationales)."""
+    q = config.quality
+    scores: list[dict] = [{} for _ in candidates]
+    rationales: list[str | None] = [None for _ in candidates]
+    parsed = [i for i, c in enumerate(candidates) if not c.parse_error]
+    rows = [(candidates[i].instruction, candidates[i].input, candidates[i].output) for i in parsed]
+    if rows and (q.fluency.enabled or q.ifd.enabled):
+        lm = ReferenceLM.load(resolve_model(q.reference_model), q.max_field_tokens, q.batch_size)
+        for i, found in zip(parsed, lm.score(rows, ifd=q.ifd.enabled)):
+            scores[i].update(found)
+        del lm
+    if rows and q.rating.enabled:
+        rater = get_teacher(q.rating.teacher)
+
+        def ask(batch: list[list[dict]]) -> list[str]:
+            replies = rater.complete(batch, Sampling(temperature=0.0, top_p=1.0, max_tokens=96),
+                                     list(range(len(batch))), schema=RATING_SCHEMA)
+            return [r.text for r in replies]
+
+        rated, notes = rate(rows, ask)
+        for i, found, note in zip(parsed, rated, notes):
+            scores[i].update(found)
+            rationales[i] = note
+    return scores, rationales
 
 
 @task(name="apply-filters", cache_policy=NONE)
@@ -77,13 +111,21 @@ def curate_flow(config: CurateConfig, data_root: str, run_id: str, use_pool: boo
     eval_str = str(eval_path) if eval_path else None
     texts = [t for _, t in (seed_rows if index is not None else pool_rows)]
     facts = sharded_facts(candidates, config, texts, index, eval_str, shard_count(cluster))
+    scored = time.perf_counter()
+    extra, rationales = model_scores(candidates, config)
+    scoring_seconds = round(time.perf_counter() - scored, 1)
+    facts = with_scores(facts, extra)
+    # The rater's one-line rationale travels with the row into the ledger.
+    candidates = [c.model_copy(update={"meta": {**c.meta, "rating_rationale": note}}) if note is not None else c
+                  for c, note in zip(candidates, rationales)]
     rows = apply_filters(candidates, config, pool_rows, eval_str, facts)
     info = dict(card or {})
     info["eval set"] = f"{eval_path} (sha256 {fingerprint_file(eval_path)})" if eval_path else "none"
     info["pool size before run"] = len(pool_rows)
-    summary = write_curated(run, rows, info)
+    summary = write_curated(run, rows, info, quality=thresholds(config.quality))
     publish_curation(run, rows)
     if use_pool:
         summary["added_to_pool"] = pool.add_run(Path(data_root), run_id, [r for r in rows if r.verdict == "kept"])
-    run.mark_stage("curate", seconds=round(time.perf_counter() - started, 1), **summary)
+    run.mark_stage("curate", seconds=round(time.perf_counter() - started, 1),
+                   quality_model_seconds=scoring_seconds, **summary)
     return summary

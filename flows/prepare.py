@@ -10,8 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from core.config import GenerateConfig, PipelineConfig, dump_config
+from core.config import CurateConfig, GenerateConfig, PipelineConfig, dump_config
+from core.errors import GerminateError
 from core.fingerprints import fingerprint_file
+from core.models import resolve_model
 from core.records import load_tasks
 from core.store import RunDir, new_run_id
 from flows.generate import preflight_teacher
@@ -23,8 +25,31 @@ def preflight(cfg: PipelineConfig, teacher: bool = True) -> None:
     load_tasks(cfg.generate.seeds, "seed")
     if cfg.curate.decontamination.eval_set:
         load_tasks(cfg.curate.decontamination.eval_set, "eval")
+    preflight_quality(cfg.curate)
     if teacher:
         preflight_teacher(cfg.generate.teacher, cfg.cluster)
+
+
+def preflight_quality(cfg: CurateConfig) -> None:
+    """The quality signals' models exist: the reference LM resolves to a loadable model config
+    (an embedded model is converted now), and an enabled rater is reachable. Checked before
+    anything is generated, so a typo costs seconds, not a night's generation."""
+    q = cfg.quality
+    if q.fluency.enabled or q.ifd.enabled:
+        what = f"curate.quality.reference_model '{q.reference_model}'"
+        try:
+            path = resolve_model(q.reference_model)
+        except GerminateError as exc:
+            raise GerminateError(f"{what}: {exc}") from None
+        try:
+            from transformers import AutoConfig
+
+            AutoConfig.from_pretrained(path)
+        except (OSError, ValueError) as exc:
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise GerminateError(f"{what} cannot be loaded: {reason}") from None
+    if q.rating.enabled:
+        preflight_teacher(q.rating.teacher)
 
 
 def create_run(root: Path, cfg: PipelineConfig, kind: str, run_id: str | None = None) -> RunDir:

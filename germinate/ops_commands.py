@@ -45,9 +45,10 @@ def inspect(run: Optional[str] = typer.Argument(None, help="A run id or director
 
 @app.command()
 def refilter(run: str = typer.Argument(..., help="A curated run id or directory"),
-             set_: list[str] = typer.Option([], "--set", help="A curate setting, e.g. near_duplicate.threshold=0.8"),
+             set_: list[str] = typer.Option([], "--set", help="A curate setting, e.g. near_duplicate.threshold=0.8 "
+                                            "or curate.quality.ifd.max_ifd=0.9"),
              data_root: Optional[Path] = RootOpt) -> None:
-    """Re-apply the filters to a run's stored candidates with other settings; no teacher call."""
+    """Re-apply the filters to a run's stored candidates and scores with other settings; no model call."""
     from flows.refilter import refilter as refilter_run
 
     root = resolve_root(data_root)

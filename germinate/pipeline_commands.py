@@ -136,7 +136,7 @@ def curate(run: Optional[str] = typer.Argument(None, help="A run id or directory
     root = start(data_root)
     from flows.cluster import scheduler, with_runner
     from flows.curate import curate_flow
-    from flows.prepare import create_run, provenance
+    from flows.prepare import create_run, preflight_quality, provenance
 
     cfg = read_config(config, set_)
     if (run is None) == (input is None):
@@ -145,6 +145,7 @@ def curate(run: Optional[str] = typer.Argument(None, help="A run id or directory
         raise GerminateError(f"--format must be one of {', '.join(FORMATS)}, got '{format}'")
     if cfg.curate.decontamination.eval_set:
         load_tasks(cfg.curate.decontamination.eval_set, "eval")
+    preflight_quality(cfg.curate)
     if input is not None:
         run_id = new_run_id("curate-")
         candidates = read_candidates(input, run_id, format)  # fails before any directory exists

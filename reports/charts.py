@@ -117,3 +117,30 @@ def history_chart(points: list[dict[str, Any]], metric: str, run_id: str) -> Fig
     ax.set(ylabel=metric, title=f"{metric} per evaluated run (star: promoted, square: this run)")
     ax.spines[["top", "right"]].set_visible(False)
     return fig
+
+
+@_chart
+def quality_chart(panels: list[dict[str, Any]]) -> Figure | None:
+    """One small histogram per quality rule: the rule's value for every scored candidate and
+    for the kept ones, with the threshold in effect as a dashed line."""
+    panels = [p for p in panels if p["values"]]
+    if not panels:
+        return None
+    cols = 3
+    rows = (len(panels) + cols - 1) // cols
+    fig = Figure(figsize=(10, 2.5 * rows))
+    axes = fig.subplots(rows, cols, squeeze=False).ravel()
+    for ax, p in zip(axes, panels):
+        lo, hi = min(p["values"] + [p["threshold"]]), max(p["values"] + [p["threshold"]])
+        bins = [lo + (hi - lo) * i / 24 for i in range(25)] if hi > lo else 10
+        ax.hist(p["values"], bins=bins, color="#bbb", label="scored")
+        ax.hist(p["kept"], bins=bins, color="#2a7", label="kept")
+        ax.axvline(p["threshold"], color="#c33", linestyle="--",
+                   label=f"{'max' if p['upper'] else 'min'} {p['threshold']:g}" + ("" if p["enabled"] else " (off)"))
+        ax.set_title(p["title"], fontsize=8)
+        ax.legend(frameon=False, fontsize=7)
+        ax.spines[["top", "right"]].set_visible(False)
+    for ax in axes[len(panels):]:
+        ax.set_visible(False)
+    fig.tight_layout()
+    return fig

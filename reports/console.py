@@ -7,7 +7,9 @@ from rich.table import Table
 from rich.text import Text
 
 from core.errors import GerminateError
+from core.records import LedgerRow
 from core.store import RunDir, atomic_write_jsonl
+from filters.quality import QUALITY_REASONS, rules_for
 from reports.outputs import read_ledger
 
 
@@ -33,6 +35,12 @@ def print_summary(console: Console, run: RunDir) -> None:
 def _short(text: str | None, n: int = 100) -> str:
     text = " ".join((text or "").split())
     return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def deciding_scores(row: LedgerRow, reason: str) -> str:
+    """The scores behind a quality reason, e.g. `korean.score.instruction=-7.41`."""
+    keys = dict.fromkeys(k for rule in rules_for(reason) for k in rule.keys if k in row.scores)
+    return ", ".join(f"{k}={row.scores[k]:.3g}" for k in keys)
 
 
 def inspect_run(console: Console, run: RunDir, reason: str | None, limit: int) -> None:
@@ -62,11 +70,16 @@ def inspect_run(console: Console, run: RunDir, reason: str | None, limit: int) -
         if why in ("near_duplicate", "exact_duplicate"):
             table.add_column("score", justify="right")
             table.add_column("nearest neighbour")
+        elif why in QUALITY_REASONS:
+            table.add_column("score")
         for r in picked[:limit]:
             cells = [r.id, _short(r.instruction), _short(r.output or r.raw)]
             if why in ("near_duplicate", "exact_duplicate"):
                 cells += [f"{r.similarity:.3f}" if r.similarity is not None else "",
                           f"{r.neighbour_id}: {_short(r.neighbour_text, 80)}"]
+            elif why in QUALITY_REASONS:
+                note = r.meta.get("rating_rationale")
+                cells.append(deciding_scores(r, why) + (f" ({_short(note, 80)})" if why == "low_rating" and note else ""))
             table.add_row(*cells)
         console.print(table)
 

@@ -23,8 +23,9 @@ from evals import gate
 from filters import drop_counts
 from filters.curate import EXACT_DUPLICATE, NEAR_DUPLICATE
 from filters.decontaminate import REASON as EVAL_OVERLAP
-from reports.charts import bar_chart, history_chart, lengths_chart, similarity_chart, verb_noun_chart
-from reports.console import METRICS
+from filters.quality import QUALITY_REASONS, SIGNALS
+from reports.charts import bar_chart, history_chart, lengths_chart, quality_chart, similarity_chart, verb_noun_chart
+from reports.console import METRICS, deciding_scores
 from reports.outputs import read_ledger
 
 DEDUP = {EXACT_DUPLICATE, NEAR_DUPLICATE}
@@ -47,6 +48,23 @@ def samples(rows: list[LedgerRow], limit: int = SAMPLES_PER_REASON) -> dict[str,
     groups = {"kept": [r for r in rows if r.verdict == "kept"]}
     groups |= {reason: [r for r in rows if reason in r.reasons] for reason in drop_counts(rows)}
     return {k: v[:limit] for k, v in groups.items() if v}
+
+
+def quality_panels(rows: list[LedgerRow], cfg: PipelineConfig | None) -> list[dict[str, Any]]:
+    """Per quality rule: its value for each scored row (the worst of the rule's keys) and for the
+    kept rows, the threshold in effect and the reason it gives (for the report's histograms)."""
+    panels = []
+    for signal in SIGNALS:
+        section = getattr(cfg.curate.quality, signal.name) if cfg else None
+        for rule in signal.rules:
+            scored = [(v, r.verdict == "kept") for r in rows if (v := rule.worst(r.scores)) is not None]
+            if not scored or section is None:
+                continue
+            panels.append({"title": f"{rule.reason}: {rule.threshold}", "reason": rule.reason,
+                           "values": [v for v, _ in scored], "kept": [v for v, k in scored if k],
+                           "threshold": getattr(section, rule.threshold), "upper": rule.upper,
+                           "enabled": section.enabled, "keys": rule.keys})
+    return panels
 
 
 def _eval_result(run: RunDir) -> dict[str, Any] | None:
@@ -81,14 +99,16 @@ def build_report(run: RunDir, data_root: Path) -> str:
     diversity = verb_noun_table([r.instruction for r in rows if r.verdict == "kept"])
     points, registry_error = _history(Path(data_root), metric)
     sims = [r.similarity for r in rows if not r.parse_error and r.similarity is not None]
+    panels = quality_panels(rows, cfg)
     return template("reports/templates/report.html.jinja").render(
         run_id=run.run_id, status=run.status, has_ledger=ledger.is_file(),
         funnel=stages, funnel_svg=bar_chart(stages, "#2a7"), drops=drops,
         drops_svg=bar_chart(list(drops.items()), "#c55"),
         lengths_svg=lengths_chart(rows), threshold=threshold, n_sims=len(sims),
         similarity_svg=similarity_chart(sims, threshold),
+        quality=panels, quality_svg=quality_chart(panels),
         diversity=diversity, diversity_svg=verb_noun_chart(diversity),
-        samples=samples(rows), similar_reasons=DEDUP,
+        samples=samples(rows), similar_reasons=DEDUP, quality_reasons=QUALITY_REASONS, deciding_scores=deciding_scores,
         eval=_eval_result(run), metrics=METRICS, metric=metric, history=points, registry_error=registry_error,
         history_svg=history_chart(points, metric, run.run_id),
     )

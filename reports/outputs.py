@@ -28,6 +28,7 @@ LEDGER_SCHEMA = pa.schema([
     ("parse_error", pa.string()), ("raw", pa.string()),
     ("similarity", pa.float64()), ("neighbour_id", pa.string()), ("neighbour_text", pa.string()),
     ("meta", pa.string()),  # JSON: provenance differs per source, so it stays a document
+    ("scores", pa.map_(pa.string(), pa.float64())),  # quality signals, by score key
 ])
 
 
@@ -44,9 +45,12 @@ def to_alpaca(row: LedgerRow) -> dict[str, str]:
     return {"instruction": row.instruction, "input": row.input, "output": row.output}
 
 
-def write_ledger(path: Path, rows: list[LedgerRow]) -> None:
+def write_ledger(path: Path, rows: list[LedgerRow], quality: dict[str, Any] | None = None) -> None:
+    """The ledger as Parquet; `quality` (the thresholds in effect) goes into the file's metadata,
+    so a ledger alone says which scores decided its verdicts."""
     records = [dict(r.model_dump(), meta=json.dumps(r.meta, ensure_ascii=False)) for r in rows]
-    table = pa.Table.from_pylist(records, schema=LEDGER_SCHEMA)
+    schema = LEDGER_SCHEMA.with_metadata({"germinate.quality": json.dumps(quality)}) if quality else LEDGER_SCHEMA
+    table = pa.Table.from_pylist(records, schema=schema)
     sink = pa.BufferOutputStream()
     pq.write_table(table, sink)
     atomic_write_bytes(path, sink.getvalue().to_pybytes())
@@ -54,15 +58,21 @@ def write_ledger(path: Path, rows: list[LedgerRow]) -> None:
 
 def read_ledger(path: Path) -> list[LedgerRow]:
     rows = pq.read_table(path).to_pylist()
-    return [LedgerRow.model_validate(dict(r, meta=json.loads(r["meta"] or "{}"))) for r in rows]
+    # A map column reads back as (key, value) pairs; ledgers written before scores have none.
+    return [LedgerRow.model_validate(dict(r, meta=json.loads(r["meta"] or "{}"), scores=dict(r.get("scores") or [])))
+            for r in rows]
 
 
-def write_curated(run: RunDir, rows: list[LedgerRow], card: dict[str, Any]) -> dict[str, Any]:
-    """Write ledger, dataset, exports and card; returns the summary stored in status.json."""
+def write_curated(run: RunDir, rows: list[LedgerRow], card: dict[str, Any],
+                  quality: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Write ledger, dataset, exports and card; returns the summary stored in status.json.
+
+    `quality` is the quality signals' thresholds in effect (`filters.quality.thresholds`):
+    recorded in the summary, the ledger's metadata and the card."""
     from datasets import Dataset
 
     kept = [r for r in rows if r.verdict == "kept"]
-    write_ledger(run.file("ledger.parquet"), rows)
+    write_ledger(run.file("ledger.parquet"), rows, quality)
     messages = [to_messages(r) for r in kept]
     atomic_write_jsonl(run.file("data.jsonl"), messages)
     atomic_write_json(run.file("alpaca.json"), [to_alpaca(r) for r in kept])
@@ -75,8 +85,22 @@ def write_curated(run: RunDir, rows: list[LedgerRow], card: dict[str, Any]) -> d
         "generated": len(rows), "kept": len(kept), "dropped": len(rows) - len(kept),
         "drops_by_reason": drop_counts(rows), "data_fingerprint": data_fingerprint(kept),
     }
+    if quality:
+        summary["quality"] = quality
     atomic_write_text(run.file("README.md"), dataset_card(run.run_id, summary, card))
     return summary
+
+
+def _quality_lines(quality: dict[str, Any] | None) -> list[str]:
+    if not quality:
+        return []
+    lines = ["## Quality thresholds in effect", "",
+             "Every candidate's scores are in `ledger.parquet` (`scores`); see the README for their meaning.", "",
+             "| signal | enabled | thresholds |", "|---|---|---|"]
+    for name, section in quality.items():
+        limits = ", ".join(f"{k}={v}" for k, v in section.items() if k != "enabled")
+        lines.append(f"| {name} | {'yes' if section.get('enabled') else 'no'} | {limits} |")
+    return [*lines, ""]
 
 
 def _empty_dataset(path: Path) -> None:
@@ -106,6 +130,7 @@ def dataset_card(run_id: str, summary: dict[str, Any], card: dict[str, Any]) -> 
         "| reason | count |", "|---|---|",
         *[f"| {reason} | {n} |" for reason, n in summary["drops_by_reason"].items()],
         "",
+        *_quality_lines(summary.get("quality")),
         "## Provenance",
         "",
         *[f"- **{k}**: {v}" for k, v in card.items()],

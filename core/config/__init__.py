@@ -11,11 +11,13 @@ from core.config.generate import EMBEDDED_TEACHER, GenerateConfig, TeacherConfig
 from core.config.loading import dump_config, load_config, parse_override, set_dotted
 from core.config.operations import ClusterConfig, ScheduleConfig
 from core.config.pipeline import PipelineConfig
+from core.config.quality import QualityConfig
 from core.config.tune import EMBEDDED_STUDENT, LoraSettings, TuneConfig
 
 __all__ = [
     "EMBEDDED_STUDENT", "EMBEDDED_TEACHER", "ClusterConfig", "CurateConfig", "DecontaminationRule",
     "EvalConfig", "GenerateConfig", "LengthRule", "LoraSettings", "NearDuplicateRule", "PipelineConfig",
+    "QualityConfig",
     "Sampling", "ScheduleConfig", "Strict", "TeacherConfig", "TuneConfig", "dump_config", "load_config",
     "parse_override", "set_dotted",
 ]

@@ -1,4 +1,5 @@
-"""`curate`: the per-example checks' limits, near-duplicate removal and decontamination."""
+"""`curate`: the per-example checks' limits, near-duplicate removal, decontamination and the
+quality signals (`core.config.quality`)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pathlib import Path
 from pydantic import Field
 
 from core.config.base import Strict
+from core.config.quality import QualityConfig
 from core.paths import DEFAULT_EVAL_SET
 
 
@@ -52,3 +54,5 @@ class CurateConfig(Strict):
     max_repeated_ngram_fraction: float = Field(0.5, gt=0.0, le=1.0)
     near_duplicate: NearDuplicateRule = NearDuplicateRule()
     decontamination: DecontaminationRule = DecontaminationRule()
+    # Model-based and statistical quality signals (filters/quality/), stored as scores.
+    quality: QualityConfig = QualityConfig()

@@ -102,14 +102,16 @@ def test_blacklist_is_read_from_config():
 
 
 @pytest.mark.parametrize(
-    "text", ["- List three fruits.", "“Hello” in French?", "$5 is how much?", "#1 task"]
+    "text", ["- List three fruits.", "(a) Name a fruit.", "$5 is how much?", "#1 task"]
 )
 def test_starts_with_punctuation(text):
     assert starts_with_punctuation(cand(instruction=text), CFG) == "starts_with_punctuation"
 
 
 @pytest.mark.parametrize(
-    "text", ["1 plus 1 is what?", "  List three fruits.", "한국의 수도는?", "Ünïcode first"]
+    "text", ["1 plus 1 is what?", "  List three fruits.", "한국의 수도는?", "Ünïcode first",
+             # A quotation opens an instruction about what it quotes (human-written rows do).
+             "“Hello” in French?", "'식은 죽 먹기'라는 표현의 뜻을 알려 주세요.", '"Carpe diem" means what?']
 )
 def test_letters_and_digits_of_any_script_may_start(text):
     assert starts_with_punctuation(cand(instruction=text), CFG) is None

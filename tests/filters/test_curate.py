@@ -19,7 +19,8 @@ def by_id(rows):
 
 
 def test_good_candidates_are_kept_with_nothing_to_compare():
-    batch = [cand("a", "Explain why the sky is blue."), cand("b", "하늘이 왜 파란색인지 설명하세요.")]
+    batch = [cand("a", "Explain why the sky is blue."),
+             cand("b", "하늘이 왜 파란색인지 설명하세요.", "햇빛이 공기 분자에 산란되기 때문입니다.")]
     rows = curate(batch, CFG)
     assert [(r.verdict, r.reasons) for r in rows] == [("kept", []), ("kept", [])]
     assert rows[0].similarity == 0.0 and rows[0].neighbour_id is None
