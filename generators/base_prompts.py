@@ -8,7 +8,12 @@ continue, and this module rebuilds those prompts (templates in `prompts/base_*.j
   tasks wanted (`instruction_stop`);
 - classification: the paper's few-shot "Can the following task be regarded as a
   classification task with finite output labels?" with examples answered Yes/No (here the
-  seed file's own tasks, whose `is_classification` is known);
+  seed file's own tasks, whose `is_classification` is known), asked a second time the other
+  way round ("... open-ended ...?"); a task is classification only when both answers agree.
+  Measured on the 50 seeds (leave-one-out, gemma-3-270m): asked once the model says Yes to
+  40 of 50 (accuracy 0.38); both ways, with demos in the seeds' proportion, accuracy 0.78,
+  2 of 39 open tasks wrongly sent output-first. A model that can tell loses nothing;
+  a small one that answers Yes to everything falls back to input-first, the safe side;
 - instances: few-shot "Task: / Input: / Output:" from the seeds, input-first; output-first
   for classification ("Task: / Class label: / Input:"), so inputs follow the label.
 
@@ -30,6 +35,8 @@ LABELS: dict[str, dict[str, str]] = {
         "tasks_header": "Come up with a series of tasks:",
         "classification_question": "Can the following task be regarded as a classification task with finite output labels?",
         "is_classification": "Is it classification?",
+        "open_question": "Is the following task open-ended, with no fixed set of output labels?",
+        "is_open": "Is it open-ended?",
         "yes": "Yes",
         "no": "No",
         "instance_header": "Come up with an example for each task. If the task does not need an input, write the output directly.",
@@ -43,6 +50,8 @@ LABELS: dict[str, dict[str, str]] = {
         "tasks_header": "다양한 작업 목록을 만들어 보세요:",
         "classification_question": "다음 작업이 정해진 몇 개의 답(분류 레이블) 중 하나를 고르는 분류 작업인지 판단하세요.",
         "is_classification": "분류 작업인가?",
+        "open_question": "다음 작업이 정해진 답 없이 자유롭게 답을 쓰는 작업인지 판단하세요.",
+        "is_open": "자유롭게 답을 쓰는 작업인가?",
         "yes": "예",
         "no": "아니요",
         "instance_header": "각 작업의 예시를 하나씩 만드세요. 입력이 필요 없는 작업은 바로 출력을 쓰세요.",
@@ -55,8 +64,9 @@ LABELS: dict[str, dict[str, str]] = {
 }
 # Demos per instance prompt: a base model learns the format from them alone.
 INSTANCE_DEMOS = 3
-# Examples per classification question, as many Yes as No where the seeds allow.
-CLASSIFICATION_DEMOS = 6
+# Examples per classification question, Yes and No in the seeds' proportion (at least one
+# of each): with as many Yes as No the small model answered Yes even more often.
+CLASSIFICATION_DEMOS = 8
 
 
 def _template(name: str):
@@ -91,18 +101,22 @@ def _same_language(pool: Sequence[SeedTask], text: str) -> list[SeedTask]:
     return same or list(pool)
 
 
-def classification_prompt(instruction: str, seeds: Sequence[SeedTask], seed: int) -> str:
+def classification_prompt(instruction: str, seeds: Sequence[SeedTask], seed: int, inverse: bool = False) -> str:
     """Is `instruction` a classification task? Few-shot Yes/No from the seed tasks, in the
-    instruction's language where the seeds have it, in an order fixed by `seed`."""
+    instruction's language where the seeds have it, in an order fixed by `seed`. `inverse`
+    asks whether it is open-ended instead (the same demos, answers flipped)."""
     rng = random.Random(seed)
     pool = _same_language(seeds, instruction)
     yes = [s for s in pool if s.is_classification]
     no = [s for s in pool if not s.is_classification]
-    half = CLASSIFICATION_DEMOS // 2
-    demos = rng.sample(yes, min(half, len(yes))) + rng.sample(no, min(CLASSIFICATION_DEMOS - min(half, len(yes)), len(no)))
+    n_yes = min(len(yes), max(1, round(CLASSIFICATION_DEMOS * len(yes) / max(1, len(pool)))))
+    demos = rng.sample(yes, n_yes) + rng.sample(no, min(len(no), CLASSIFICATION_DEMOS - n_yes))
     rng.shuffle(demos)
-    labels = LABELS[prompt_language([instruction])]
-    shown = [{"instruction": _one_line(d.instruction), "is_classification": d.is_classification} for d in demos]
+    labels = dict(LABELS[prompt_language([instruction])])
+    if inverse:
+        labels.update(classification_question=labels["open_question"], is_classification=labels["is_open"])
+    shown = [{"instruction": _one_line(d.instruction), "is_classification": d.is_classification != inverse}
+             for d in demos]
     return _template("base_is_classification").render(L=labels, demos=shown, instruction=_one_line(instruction))
 
 

@@ -123,7 +123,9 @@ def unique_instructions(candidates: list[Candidate], seeds: list[SeedTask]) -> l
 
 def classification_requests(candidates: list[Candidate], cfg: GenerateConfig,
                             seeds: Sequence[SeedTask] = ()) -> list[Request]:
-    """Is each instruction a classification task? Base mode shows `seeds` as Yes/No examples."""
+    """Is each instruction a classification task? Base mode shows `seeds` as Yes/No examples
+    and asks twice, the second time the other way round (`base_prompts`): requests n..2n-1
+    are the inverse questions of candidates 0..n-1."""
     requests = []
     for i, c in enumerate(candidates):
         seed = request_seed(cfg.run_seed, "classify", i)
@@ -134,6 +136,11 @@ def classification_requests(candidates: list[Candidate], cfg: GenerateConfig,
         else:
             requests.append(Request("classify", i, seed, classification_messages(c.instruction),
                                     CLASSIFICATION_SCHEMA, {"id": c.id}))
+    if cfg.teacher.mode == "base":
+        n = len(candidates)
+        requests += [Request("classify", n + i, r.seed, [], None, dict(r.info, inverse=True),
+                             prompt=bp.classification_prompt(c.instruction, seeds, r.seed, inverse=True),
+                             stop=r.stop) for i, (c, r) in enumerate(zip(candidates, requests))]
     return requests
 
 
@@ -156,9 +163,18 @@ def instance_requests(candidates: list[Candidate], seeds: list[SeedTask], cfg: G
 
 
 def apply_classification(candidates: list[Candidate], replies: list[Completion]) -> list[Candidate]:
+    """Each candidate with `is_classification` set. Twice as many replies as candidates are
+    base mode's two questions: classification only if the first says yes and the second
+    (open-ended?) says no."""
+    inverse: list[Completion | None] = [None] * len(candidates)
+    if len(replies) == 2 * len(candidates):
+        replies, inverse = replies[: len(candidates)], replies[len(candidates) :]
     out = []
-    for c, reply in zip(candidates, replies, strict=True):
+    for c, reply, other in zip(candidates, replies, inverse, strict=True):
         label, error = parse_is_classification(reply.text)
+        if other is not None and label:
+            open_ended, _ = parse_is_classification(other.text)
+            label = open_ended is False
         meta = dict(c.meta, classification_raw=reply.text) if error else c.meta
         # An unanswered identification defaults to input-first generation, the common case.
         out.append(c.model_copy(update={"is_classification": bool(label), "meta": meta}))

@@ -54,6 +54,16 @@ def test_classification_prompt_shows_seed_tasks_answered_yes_and_no():
     assert text.endswith("Task: Is this headline about sports?\nIs it classification?")
 
 
+def test_classification_demos_follow_the_seeds_proportion_and_the_inverse_flips_them():
+    seeds = [seed(f"n{i}", f"Write note number {i}.") for i in range(9)] + [seed("y", "Is it spam?", is_classification=True)]
+    text = classification_prompt("Is this headline about sports?", seeds, seed=2)
+    assert text.count("Is it classification? Yes") == 1 and text.count("Is it classification? No") == 7
+    inverse = classification_prompt("Is this headline about sports?", seeds, seed=2, inverse=True)
+    assert inverse.startswith("Is the following task open-ended, with no fixed set of output labels?")
+    assert inverse.count("Is it open-ended? No") == 1 and inverse.count("Is it open-ended? Yes") == 7
+    assert text.split("\n")[2::3] == inverse.split("\n")[2::3]  # the same tasks in the same order
+
+
 def test_classification_prompt_prefers_examples_in_the_tasks_language():
     text = classification_prompt("이 문장이 질문인지 판단하세요.", EN + KO, seed=3)
     assert "분류 작업인가? 예" in text and "분류 작업인가? 아니요" in text

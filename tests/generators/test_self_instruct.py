@@ -216,11 +216,18 @@ def test_base_classification_and_instances_are_plain_text_from_the_seeds():
 
     cands = [Candidate(id="a", instruction="Is this sentence a question?"),
              Candidate(id="b", instruction="Write a haiku about tea.")]
-    (cls_a, _) = classification_requests(cands, BASE, SEEDS)
+    cls_a, _, inv_a, _ = classification_requests(cands, BASE, SEEDS)
     assert cls_a.prompt.endswith("Task: Is this sentence a question?\nIs it classification?")
     assert "Is it classification? Yes" in cls_a.prompt and cls_a.stop == ("\n",)
-    labelled = apply_classification(cands, [reply(" Yes"), reply(" No")])
+    # Asked again the other way round, with the same demos answered the other way.
+    assert inv_a.prompt.endswith("Task: Is this sentence a question?\nIs it open-ended?")
+    assert inv_a.prompt.count("Is it open-ended? No") == cls_a.prompt.count("Is it classification? Yes")
+    assert inv_a.index == 2 and inv_a.info == {"id": "a", "inverse": True}
+    labelled = apply_classification(cands, [reply(" Yes"), reply(" No"), reply(" No"), reply(" Yes")])
     assert [c.is_classification for c in labelled] == [True, False]
+    # A model that says Yes to both questions is not believed: input-first, the safe side.
+    both_yes = apply_classification(cands, [reply(" Yes"), reply(" Yes"), reply(" Yes"), reply(" Yes")])
+    assert [c.is_classification for c in both_yes] == [False, False]
     inst = instance_requests(labelled, SEEDS, BASE)
     assert inst[0].prompt.endswith("Task: Is this sentence a question?\nClass label:")
     assert inst[1].prompt.endswith("Task: Write a haiku about tea.\n")
