@@ -4,6 +4,7 @@
     python bench/dedup.py --big                   # ... and 500k
     python bench/dedup.py --sizes 2000 --baseline-max 1000
     python bench/dedup.py --sizes 20000,100000 --minhash   # + datasketch MinHash LSH blocking
+    python bench/dedup.py --sizes '' --korean-sizes 2000,20000  # the Korean rows only
 
 Both engines apply Self-Instruct's rule in order: an instruction is dropped when its
 ROUGE-L F1 with any instruction kept before it is > 0.7, else it is kept.
@@ -20,6 +21,12 @@ Each (engine, size) runs in a fresh subprocess, so its peak RSS is its own. Reca
 precision are of the engine's drops against a reference that scores every pair: the
 rouge-score loop where it ran, else germinate's exact path (--exhaustive-max). The data is
 synthetic English (rouge-score's tokenizer keeps only [a-z0-9]); see `instructions`.
+
+Korean rows (--korean-sizes): `bench/korean_corpus.py`, Korean requests of which 20% rewrite an
+earlier one with spacing/particle/ending changes only. `germinate-ko` is the same engine (its
+Korean token view), `exhaustive-ko` scores every pair (the reference), `words-ko` is the same
+engine with the space-separated-word tokens used before the Korean view. "variants caught" is
+the share of rewrites dropped: a rewrite asks for the same thing, so it should go.
 Timings on a shared machine are noisy: CPU seconds and the load average are printed too.
 """
 
@@ -299,13 +306,31 @@ def child(engine: str, n: int, seed: int, out: Path, nightly: int, exact_max_poo
     rule = NearDuplicateRule()
     if exact_max_pool is not None:
         rule.exact_max_pool = exact_max_pool
-    texts = instructions(n, seed)
+    variant_of = None
+    if engine.endswith("-ko"):
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from korean_corpus import instructions as korean_instructions
+
+        texts, variant_of = korean_instructions(n, seed)
+        if engine == "words-ko":
+            import core.text
+            import filters.similarity
+
+            filters.similarity.similarity_tokens = core.text.words  # the view before Korean support
+        engine = {"germinate-ko": "germinate", "exhaustive-ko": "exhaustive", "words-ko": "germinate"}[engine]
+    else:
+        texts = instructions(n, seed)
     # Imports are not part of the measurement.
     import filters.index  # noqa: F401
     if engine == "rouge-loop":
         import rouge_score.rouge_scorer  # noqa: F401
     elif engine == "minhash-lsh":
         import datasketch  # noqa: F401
+    if variant_of is not None:
+        # Building the Korean analyser (once per process, ~1-2 s) is start-up, not dedup work.
+        from core import korean
+
+        korean.morphemes("준비")
     rss_before = _rss_mib()
     c0, t0 = time.process_time(), time.perf_counter()
     kids0 = os.times()
@@ -328,6 +353,10 @@ def child(engine: str, n: int, seed: int, out: Path, nightly: int, exact_max_poo
         "engine": engine, "n": n, "wall": wall, "cpu": cpu, "rss_before": rss_before,
         "rss_peak": _rss_mib(), "dropped": [i for i, d in enumerate(dropped) if d],
     }
+    if variant_of is not None:
+        variants = [i for i, v in enumerate(variant_of) if v is not None]
+        result["variants"] = len(variants)
+        result["variants_caught"] = sum(dropped[i] for i in variants)
     if engine == "germinate" and nightly:
         result["index"] = _index_lifecycle(texts, dropped, rule, seed, nightly)
     out.write_text(json.dumps(result))
@@ -411,6 +440,8 @@ def main() -> None:
                     help="after dedup, a batch this size vs the saved index (0: skip)")
     ap.add_argument("--exact-max-pool", type=int, default=None,
                     help="germinate's switch to blocking (default: NearDuplicateRule's)")
+    ap.add_argument("--korean-sizes", default="2000,20000",
+                    help="sizes of the Korean rows (germinate-ko vs exhaustive-ko vs words-ko); '' for none")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--out", type=Path, help=argparse.SUPPRESS)
@@ -475,8 +506,30 @@ def main() -> None:
         print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         for n, x in lifecycle:
             print(f"| {n:,} | {x['pool']:,} | {x['build']:.2f} | {x['save']:.2f} | {x['load']:.2f} | {x['disk_mib']:.1f} | {x['batch']:,} | {x['batch_admit']:.2f} | {x['batch_kept']:,} |")
+    korean = [int(s) for s in args.korean_sizes.split(",") if s]
+    if korean:
+        korean_table(korean, args.seed, args.exact_max_pool)
     print()
     print(f"load average at end: {os.getloadavg()[0]:.2f}")
+
+
+def korean_table(sizes: list[int], seed: int, exact_max_pool: int | None) -> None:
+    """Korean rows: the Korean view (blocked and exhaustive) and the old word view."""
+    print()
+    print("| n | engine | wall s | cpu s | peak RSS MiB | kept | dropped | recall | precision | variants caught |")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for n in sizes:
+        results = {e: measure(e, n, seed, 0, exact_max_pool) for e in ("exhaustive-ko", "germinate-ko", "words-ko")}
+        reference = set(results["exhaustive-ko"]["dropped"])
+        for name, r in results.items():
+            dropped = set(r["dropped"])
+            rec, prec = recall_precision(dropped, reference) if name != "exhaustive-ko" else (None, None)
+            fmt = "-" if rec is None else f"{rec:.4f}"
+            fmp = "-" if prec is None else f"{prec:.4f}"
+            caught = f"{r['variants_caught']:,}/{r['variants']:,} ({r['variants_caught'] / r['variants']:.1%})"
+            print(f"| {n:,} | {name} | {r['wall']:.2f} | {r['cpu']:.2f} | {r['rss_peak']:.0f} | {n - len(dropped):,} "
+                  f"| {len(dropped):,} | {fmt} | {fmp} | {caught} |", flush=True)
+            print(f"  done: n={n} {name} {r['wall']:.2f}s", file=sys.stderr, flush=True)
 
 
 if __name__ == "__main__":

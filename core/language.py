@@ -68,3 +68,33 @@ def detect_language(text: str) -> str | None:
         (lang for lang in counts if counts[lang]),
         key=lambda lang: (counts[lang], -_PRIORITY.get(lang, len(_PRIORITY))),
     )
+
+
+# What the prompts call each language code (`curate.languages` is the one list of them).
+LANGUAGE_NAMES: dict[str, str] = {
+    "en": "English", "ko": "Korean", "ja": "Japanese", "zh": "Chinese", "ru": "Russian",
+    "ar": "Arabic", "el": "Greek", "th": "Thai", "hi": "Hindi", "he": "Hebrew",
+}
+# Country codes and names people type for a language code (ISO 639-1 is what we accept).
+_MISTAKES = {
+    "kr": "ko", "kor": "ko", "korean": "ko", "kp": "ko", "eng": "en", "english": "en",
+    "us": "en", "uk": "en", "gb": "en", "jp": "ja", "jpn": "ja", "japanese": "ja",
+    "cn": "zh", "zho": "zh", "chi": "zh", "chinese": "zh", "gr": "el", "greek": "el",
+    "iw": "he", "il": "he", "rus": "ru", "russian": "ru", "sa": "ar", "in": "hi",
+}
+
+
+def unknown_language(code: str) -> str | None:
+    """None for a language code germinate can detect, else a one-line complaint with the
+    likely intended code ("kr" -> "ko")."""
+    if code in LANGUAGE_NAMES:
+        return None
+    guess = _MISTAKES.get(code.strip().lower())
+    hint = f"; did you mean '{guess}'?" if guess else ""
+    return f"unknown language code '{code}'{hint} (known: {', '.join(LANGUAGE_NAMES)})"
+
+
+def language_names(codes: list[str] | tuple[str, ...]) -> str:
+    """"English", "English or Korean", "English, Korean or Japanese" for prompts."""
+    names = [LANGUAGE_NAMES.get(c, c) for c in dict.fromkeys(codes)]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"

@@ -10,12 +10,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
-from functools import lru_cache
 
 from core.config import CurateConfig
 from core.language import detect_language
 from core.records import Candidate
 from core.text import normalize, words
+from filters.keywords import mentions_keyword
 from filters.similarity import rouge_l
 
 Check = Callable[[Candidate, CurateConfig], str | None]
@@ -108,25 +108,14 @@ def output_length(c: Candidate, cfg: CurateConfig) -> str | None:
     return None
 
 
-@lru_cache(maxsize=32)
-def _keyword_pattern(keywords: tuple[str, ...]) -> re.Pattern[str] | None:
-    # Whole words only, so "file" does not match "profile"; a phrase may span any whitespace.
-    alts = [r"\s+".join(map(re.escape, k.split())) for k in keywords if k.strip()]
-    if not alts:
-        return None
-    return re.compile(rf"(?<!\w)(?:{'|'.join(alts)})(?!\w)", re.IGNORECASE)
-
-
 @drops("blacklisted_keyword")
 def blacklisted_keyword(c: Candidate, cfg: CurateConfig) -> str | None:
-    """The instruction names something a text-only model cannot do (image, file, draw, ...).
+    """The instruction names something a text-only model cannot do (image, file, 파일, ...).
 
-    Self-Instruct's filter; matched as whole words or phrases, case-insensitively.
+    Self-Instruct's filter: English keywords as whole words or phrases, case-insensitively;
+    Korean ones as morphemes, particles attached (`filters.keywords`).
     """
-    pattern = _keyword_pattern(tuple(cfg.blacklist))
-    if pattern is not None and pattern.search(c.instruction):
-        return "blacklisted_keyword"
-    return None
+    return "blacklisted_keyword" if mentions_keyword(c.instruction, tuple(cfg.blacklist)) else None
 
 
 @drops("starts_with_punctuation")

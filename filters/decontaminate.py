@@ -2,10 +2,13 @@
 
 Training on (near) copies of eval items would inflate the scores we later report. Two tests,
 because each misses what the other catches:
-- a shared word n-gram (n = cfg.decontamination.ngram, 8 by default) with any eval
-  instruction+input+output catches copied passages, however they are wrapped;
-- token ROUGE-L >= the near-duplicate threshold with an eval instruction catches short
-  paraphrases that have fewer than n words and so no n-gram at all.
+- a shared n-gram of matching tokens (n = cfg.decontamination.ngram, 8 by default; words,
+  or for Hangul content morphemes, `core.text.match_tokens`) with any eval
+  instruction+input+output catches copied passages, however they are wrapped or spaced;
+- token ROUGE-L >= the near-duplicate threshold with an eval instruction (the same score as
+  near-duplicates, `filters.similarity`) catches short paraphrases that have fewer than n
+  tokens and so no n-gram at all, and Korean rewrites that only change spacing, particles
+  or endings.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from collections.abc import Iterable, Sequence
 
 from core.config import CurateConfig
 from core.records import Candidate, SeedTask
-from core.text import words
+from core.text import match_tokens
 from filters.similarity import TokenEncoder, best_match
 
 REASON = "eval_overlap"
@@ -36,7 +39,7 @@ class EvalIndex:
         for task in tasks:
             for inst in task.instances:
                 text = "\n".join((task.instruction, inst.input, inst.output))
-                for gram in ngrams(words(text), ngram):
+                for gram in ngrams(match_tokens(text), ngram):
                     self.grams.setdefault(gram, task.id)
         self.ids = [task.id for task in tasks]
         # One encoder for eval and candidate instructions, so their token codes agree.
@@ -54,7 +57,7 @@ class EvalIndex:
         Checks the candidate's instruction+input for a shared n-gram first, then its
         instruction for ROUGE-L >= threshold with an eval instruction.
         """
-        for gram in ngrams(words(c.instruction + "\n" + c.input), self.n):
+        for gram in ngrams(match_tokens(c.instruction + "\n" + c.input), self.n):
             task_id = self.grams.get(gram)
             if task_id is not None:
                 return task_id

@@ -29,7 +29,9 @@ from filters.admission import BATCH, admit_in_order
 from filters.blocking import PrefixBlocker, Prefixes
 from filters.similarity import TokenEncoder, nearest_blocked, nearest_exact
 
-FORMAT = 1
+# 2: Hangul texts are encoded as `core.text.similarity_tokens` (morphemes + syllables), so an
+# index saved with format 1 (space-separated words) is rebuilt rather than trusted.
+FORMAT = 2
 # Texts admitted per round: each round scores its texts against the index in bulk, then
 # against each other in order.
 BLOCK = 2048

@@ -55,20 +55,25 @@ def preflight_teacher(cfg: TeacherConfig, cluster: ClusterConfig = ClusterConfig
 # share the accelerator.
 @task(name="ask-teacher", retries=2, retry_delay_seconds=[2, 10], cache_policy=NONE, tags=["gpu"])
 def ask_teacher(cfg: TeacherConfig, requests: list[si.Request], sampling: Sampling) -> list[Completion]:
+    if not requests:
+        return []
     teacher = get_teacher(cfg)
-    return teacher.complete([r.messages for r in requests], sampling, [r.seed for r in requests],
-                            schema=requests[0].schema if requests else None) if requests else []
+    seeds = [r.seed for r in requests]
+    if requests[0].prompt is not None:  # base mode: raw text to continue
+        return teacher.complete_text([r.prompt for r in requests], sampling, seeds, stop=list(requests[0].stop))
+    return teacher.complete([r.messages for r in requests], sampling, seeds, schema=requests[0].schema)
 
 
 def ask(cfg: TeacherConfig, requests: list[si.Request], sampling: Sampling, shards: int = 1) -> list[Completion]:
     """All of a round's requests at once, split into `shards` (one per endpoint or worker).
 
-    Requests with different schemas (input-first vs output-first) go as separate batches.
+    Requests with different schemas (input-first vs output-first) or stop strings go as
+    separate batches.
     """
     replies: list[Completion | None] = [None] * len(requests)
     groups: dict[str, list[int]] = {}
     for i, r in enumerate(requests):
-        groups.setdefault(str(r.schema), []).append(i)
+        groups.setdefault(f"{r.schema}|{r.stop}", []).append(i)
     for idxs in groups.values():
         group = [requests[i] for i in idxs]
         parts = shard_indices(len(group), shards)
@@ -84,8 +89,10 @@ def _progress() -> Progress:
                     TimeElapsedColumn(), transient=False)
 
 
-def bootstrap_instructions(run: RunDir, seeds: list[SeedTask], cfg: GenerateConfig, shards: int = 1) -> list[Candidate]:
-    """Rounds of instruction generation until `num_instructions` unique ones (or max_rounds)."""
+def bootstrap_instructions(run: RunDir, seeds: list[SeedTask], cfg: GenerateConfig, shards: int = 1,
+                           languages: list[str] | None = None) -> list[Candidate]:
+    """Rounds of instruction generation until `num_instructions` unique ones (or max_rounds);
+    prompts ask for `languages` (`curate.languages`)."""
     ckpt_path = run.file("checkpoint.json")
     ckpt = read_checkpoint(ckpt_path)
     candidates = [Candidate.model_validate(c) for c in ckpt["candidates"]]
@@ -98,7 +105,8 @@ def bootstrap_instructions(run: RunDir, seeds: list[SeedTask], cfg: GenerateConf
             done_rounds = ckpt["next_index"] // cfg.requests_per_round
             if len(unique) >= cfg.num_instructions or done_rounds >= cfg.max_rounds:
                 break
-            requests = si.instruction_requests(seeds, unique, cfg, ckpt["next_index"], cfg.requests_per_round)
+            requests = si.instruction_requests(seeds, unique, cfg, ckpt["next_index"], cfg.requests_per_round,
+                                               languages)
             replies = ask(cfg.teacher, requests, cfg.instruction_sampling, shards)
             candidates += si.instruction_candidates(run.run_id, requests, replies)
             log += si.request_log(requests, replies)
@@ -121,7 +129,7 @@ def add_instances(run: RunDir, candidates: list[Candidate], seeds: list[SeedTask
     parsed = [c for c in candidates if c.parse_error is None]
     with _progress() as bar:
         job = bar.add_task("instances", total=2)
-        cls_requests = si.classification_requests(parsed, cfg)
+        cls_requests = si.classification_requests(parsed, cfg, seeds)
         # Greedy: identification is a judgement, not a place for diversity.
         cls_sampling = Sampling(temperature=0.0, top_p=1.0, max_tokens=16)
         cls_replies = ask(cfg.teacher, cls_requests, cls_sampling, shards)
@@ -131,7 +139,8 @@ def add_instances(run: RunDir, candidates: list[Candidate], seeds: list[SeedTask
         inst_replies = ask(cfg.teacher, inst_requests, cfg.instance_sampling, shards)
         bar.advance(job)
     teacher_name = f"{cfg.teacher.backend}:{cfg.teacher.model}"
-    done = {c.id: c for c in si.apply_instances(parsed, inst_replies, teacher_name, cfg.instance_sampling)}
+    done = {c.id: c for c in si.apply_instances(parsed, inst_replies, teacher_name, cfg.instance_sampling,
+                                                mode=cfg.teacher.mode)}
     atomic_write_jsonl(run.file("requests.jsonl"),
                        read_checkpoint(run.file("checkpoint.json"))["requests"]
                        + si.request_log(cls_requests, cls_replies)
@@ -141,9 +150,10 @@ def add_instances(run: RunDir, candidates: list[Candidate], seeds: list[SeedTask
 
 @flow(name="generate", log_prints=True)
 def generate_flow(config: GenerateConfig, data_root: str, run_id: str,
-                  cluster: ClusterConfig = ClusterConfig()) -> str:
+                  cluster: ClusterConfig = ClusterConfig(), languages: list[str] | None = None) -> str:
     """Self-instruct candidates into `runs/<run_id>/candidates.jsonl`; returns that path.
 
+    `languages` is `curate.languages` (the prompts ask for them; None: the seeds' languages).
     Run it `with_runner` (flows.cluster) to send the shards to Dask workers.
     """
     run = RunDir(Path(data_root), run_id)
@@ -153,7 +163,7 @@ def generate_flow(config: GenerateConfig, data_root: str, run_id: str,
     started = time.perf_counter()
     seeds = load_tasks(config.seeds)
     shards = shard_count(cluster, config.teacher)
-    candidates = bootstrap_instructions(run, seeds, config, shards)
+    candidates = bootstrap_instructions(run, seeds, config, shards, languages)
     candidates = add_instances(run, candidates, seeds, config, shards)
     atomic_write_jsonl(out, [c.model_dump() for c in candidates])
     tokens = sum(r["completion_tokens"] for r in read_jsonl_rows(run.file("requests.jsonl")))

@@ -1,4 +1,5 @@
-"""Teacher backend for any OpenAI-compatible chat endpoint (`vllm serve`, hosted APIs).
+"""Teacher backend for any OpenAI-compatible endpoint (`vllm serve`, hosted APIs): chat mode
+talks to `/chat/completions`, base mode to `/completions` (raw text continuation).
 
 Requests go out concurrently, at most `max_concurrency` at a time, each with a timeout and up
 to `max_retries` retries with exponential backoff on connection errors, timeouts, 429 and 5xx.
@@ -49,20 +50,53 @@ class OpenAITeacher:
         if resp.status_code >= 400:
             raise GerminateError(f"teacher at {self.base_url} answered HTTP {resp.status_code}")
 
+    def check_completions(self) -> None:
+        """Base mode needs `/completions`; chat-only servers lack it. One 1-token request
+        before anything is generated, so the run fails in one line instead of mid-way."""
+        body = {"model": self.cfg.model, "prompt": "1.", "max_tokens": 1, "temperature": 0.0}
+        try:
+            resp = httpx.post(f"{self.base_url}/completions", json=body, headers=self._headers(), timeout=30.0)
+        except httpx.HTTPError as exc:
+            raise GerminateError(f"teacher unreachable at {self.base_url} ({type(exc).__name__})") from None
+        if resp.status_code < 400:
+            try:
+                resp.json()["choices"][0]["text"]
+                return
+            except (ValueError, KeyError, IndexError, TypeError):
+                pass
+        raise GerminateError(
+            f"teacher at {self.base_url} cannot continue text (POST /completions: HTTP {resp.status_code} "
+            f"{self._redacted(_short(resp.text, 100))}); generate.teacher.mode=base needs a completions "
+            "endpoint: serve a base model with vLLM, or use mode=chat for a chat-only server"
+        )
+
     def complete(
         self, batch: list[Messages], sampling: Sampling, seeds: list[int], schema: dict | None = None
     ) -> list[Completion]:
-        return asyncio.run(self._complete_all(batch, sampling, seeds, schema))
+        bodies = [self._body(messages, sampling, seed, schema) for messages, seed in zip(batch, seeds)]
+        return asyncio.run(self._complete_all("chat/completions", bodies))
 
-    async def _complete_all(self, batch, sampling, seeds, schema) -> list[Completion]:
+    def complete_text(
+        self, prompts: list[str], sampling: Sampling, seeds: list[int], stop: list[str]
+    ) -> list[Completion]:
+        """Base mode: `/completions` with the raw prompt, per-request seed and stop strings
+        (OpenAI accepts at most 4; base_prompts never asks for more)."""
+        bodies = [
+            {"model": self.cfg.model, "prompt": prompt, "temperature": sampling.temperature,
+             "top_p": sampling.top_p, "max_tokens": sampling.max_tokens, "seed": seed, "stop": list(stop)}
+            for prompt, seed in zip(prompts, seeds)
+        ]
+        return asyncio.run(self._complete_all("completions", bodies))
+
+    async def _complete_all(self, route: str, bodies: list[dict]) -> list[Completion]:
         limit = asyncio.Semaphore(self.cfg.max_concurrency)
         limits = httpx.Limits(max_connections=self.cfg.max_concurrency)
         async with httpx.AsyncClient(timeout=self.cfg.timeout_s, limits=limits) as client:
-            tasks = [
-                self._one(client, limit, messages, sampling, seed, schema)
-                for messages, seed in zip(batch, seeds)
-            ]
-            return list(await asyncio.gather(*tasks))
+            return list(await asyncio.gather(*[self._one(client, limit, route, body) for body in bodies]))
+
+    def _redacted(self, text: str) -> str:
+        key = os.environ.get(self.cfg.api_key_env, "")
+        return text.replace(key, "***") if key else text  # a server may echo the Authorization header
 
     def _body(self, messages: Messages, sampling: Sampling, seed: int, schema: dict | None) -> dict:
         body = {
@@ -81,9 +115,8 @@ class OpenAITeacher:
             }
         return body
 
-    async def _one(self, client, limit, messages, sampling, seed, schema) -> Completion:
-        body = self._body(messages, sampling, seed, schema)
-        url = f"{self.base_url}/chat/completions"
+    async def _one(self, client, limit, route: str, body: dict) -> Completion:
+        url = f"{self.base_url}/{route}"
         last = ""
         for attempt in range(self.cfg.max_retries + 1):
             if attempt:
@@ -99,19 +132,18 @@ class OpenAITeacher:
                 last = f"HTTP {resp.status_code}"
                 continue
             if resp.status_code >= 400:
-                body = _short(resp.text)
-                key = os.environ.get(self.cfg.api_key_env, "")
-                if key:  # a server may echo the Authorization header back
-                    body = body.replace(key, "***")
                 raise GerminateError(
-                    f"teacher at {self.base_url} rejected a request: HTTP {resp.status_code} {body}"
+                    f"teacher at {self.base_url} rejected a request: HTTP {resp.status_code} "
+                    f"{self._redacted(_short(resp.text))}"
                 )
             try:
                 data = resp.json()
                 choice = data["choices"][0]
                 usage = data.get("usage") or {}
+                # Chat replies carry a message; text completions carry the text itself.
+                text = choice["message"].get("content") if "message" in choice else choice["text"]
                 return Completion(
-                    text=clean_text(choice["message"].get("content") or ""),
+                    text=clean_text(text or ""),
                     finish_reason=choice.get("finish_reason"),
                     prompt_tokens=int(usage.get("prompt_tokens", 0)),
                     completion_tokens=int(usage.get("completion_tokens", 0)),

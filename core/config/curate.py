@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from core.config.base import Strict
 from core.config.quality import QualityConfig
+from core.language import unknown_language
 from core.paths import DEFAULT_EVAL_SET
 
 
@@ -43,16 +44,33 @@ class CurateConfig(Strict):
     instruction_length: LengthRule = LengthRule()
     output_length: LengthRule = LengthRule(min_words=1, max_words=400)
     blacklist: list[str] = Field(
-        # Self-Instruct's list: tasks a text-only model cannot do.
+        # Self-Instruct's list: tasks a text-only model cannot do; then the same things in
+        # Korean, matched as nouns with particles attached (filters/keywords.py). Left out
+        # on purpose: 영상 (also "above zero": 영상 5도), 그리다 (also "to depict"), 흐름도
+        # (the analyser reads 흐름 + the particle 도).
         default_factory=lambda: [
             "image", "images", "graph", "graphs", "picture", "pictures", "file", "files",
             "map", "maps", "draw", "plot", "go to", "video", "audio", "music", "flowchart",
             "diagram",
+            "이미지", "그림", "사진", "파일", "동영상", "그래프", "지도", "음성", "오디오", "녹음",
+            "링크", "음악", "순서도", "다이어그램", "도표",
         ]
     )
-    languages: list[str] = Field(default_factory=lambda: ["en", "ko"])
+    # The languages kept (`wrong_language`) and the ones generation prompts ask for: the one
+    # list of them. Codes are ISO 639-1 as `core.language` detects them.
+    languages: list[str] = Field(default_factory=lambda: ["en", "ko"], min_length=1)
     max_repeated_ngram_fraction: float = Field(0.5, gt=0.0, le=1.0)
     near_duplicate: NearDuplicateRule = NearDuplicateRule()
     decontamination: DecontaminationRule = DecontaminationRule()
     # Model-based and statistical quality signals (filters/quality/), stored as scores.
     quality: QualityConfig = QualityConfig()
+
+    @field_validator("languages")
+    @classmethod
+    def _known_languages(cls, codes: list[str]) -> list[str]:
+        # "kr" used to be accepted and then silently dropped every Korean row.
+        for code in codes:
+            problem = unknown_language(code)
+            if problem:
+                raise ValueError(problem)
+        return codes

@@ -17,6 +17,10 @@ class TeacherConfig(Strict):
     """Which model answers and through which engine."""
 
     backend: Literal["vllm", "openai", "transformers"] = "vllm"
+    # chat: an instruct model answers chat messages in JSON. base: a pretrained model
+    # continues Self-Instruct's plain-text prompts (numbered task lists, "Task: / Input: /
+    # Output:" few-shot), as the paper prompted GPT-3 (generators/base_prompts.py).
+    mode: Literal["chat", "base"] = "chat"
     # `embedded:...` is the SmolLM2 model shipped on PyPI; otherwise an HF id or local path
     # (for `openai`: the model name the server knows).
     model: str = EMBEDDED_TEACHER

@@ -17,7 +17,9 @@ def _error_line(exc: ValidationError, source: str) -> str:
     key = ".".join(str(p) for p in err["loc"]) or "(top level)"
     if err["type"] == "extra_forbidden":
         return f"{source}: unknown config key '{key}'"
-    return f"{source}: bad value for '{key}': {err['msg']}"
+    # A validator's own message, without pydantic's "Value error, " prefix.
+    msg = str(err["ctx"]["error"]) if err["type"] == "value_error" and "error" in err.get("ctx", {}) else err["msg"]
+    return f"{source}: bad value for '{key}': {msg}"
 
 
 def set_dotted(data: dict[str, Any], dotted: str, value: Any) -> None:

@@ -75,3 +75,50 @@ def test_inspect_unknown_run(tmp_path, capsys):
     code = main(["inspect", "nope", "--data-root", str(tmp_path)])
     err = capsys.readouterr().err
     assert code == 2 and "no such run: nope" in err
+
+
+def test_unknown_language_code_is_named_with_the_likely_one(tmp_path, capsys):
+    # "kr" is a country code; it used to be accepted and then drop every Korean row.
+    code, err = _run(capsys, tmp_path, "--set", "curate.languages=[en, kr]")
+    _assert_one_line_no_run(code, err, tmp_path, "'curate.languages': unknown language code 'kr'; did you mean 'ko'?")
+    code = main(["curate", "--input", str(tmp_path / "any.jsonl"), "--data-root", str(tmp_path),
+                 "--set", "curate.languages=[kr]"])
+    _assert_one_line_no_run(code, capsys.readouterr().err, tmp_path, "did you mean 'ko'?")
+
+
+def test_base_mode_teacher_on_a_chat_only_endpoint(tmp_path, capsys):
+    """A server with /chat/completions but no /completions: refused before a run exists."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    posts = []
+
+    class ChatOnly(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def _reply(self, code, body):
+            self.send_response(code)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_GET(self):
+            self._reply(200, b'{"data": [{"id": "m"}]}')
+
+        def do_POST(self):
+            posts.append(self.path)
+            self._reply(200 if self.path.endswith("/chat/completions") else 404, b'{"detail": "Not Found"}')
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), ChatOnly)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{httpd.server_address[1]}/v1"
+        for command in ("run", "generate"):
+            code = main([command, "--data-root", str(tmp_path), "--set", "generate.teacher.backend=openai",
+                         "--set", f"generate.teacher.base_url={url}", "--set", "generate.teacher.mode=base"])
+            _assert_one_line_no_run(code, capsys.readouterr().err, tmp_path, "cannot continue text")
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert posts == ["/v1/completions", "/v1/completions"]  # one 1-token probe each, nothing generated

@@ -94,6 +94,25 @@ def test_blacklisted_keyword_matches_whole_words_only():
     assert blacklisted_keyword(cand(instruction="Say what is going to happen."), CFG) is None
 
 
+@pytest.mark.parametrize("text", ["이 파일을 열어서 요약해 줘", "아래 그림으로 설명하세요", "사진 속 인물을 묘사해 주세요",
+                                  "지도에서 서울역을 찾아 줘", "동영상의 내용을 정리해 줘", "그래프를 해석하시오"])
+def test_korean_blacklist_matches_nouns_with_particles_attached(text):
+    assert blacklisted_keyword(cand(instruction=text), CFG) == "blacklisted_keyword"
+
+
+@pytest.mark.parametrize("text", ["그림자의 길이를 계산하는 방법을 알려 줘", "사진기의 역사를 설명해 주세요",
+                                  "신입생을 지도하는 방법을 알려 주세요", "오늘 기온이 영상 5도일 때 입을 옷을 추천해 줘"])
+def test_korean_blacklist_leaves_other_words_and_the_verb_sense_alone(text):
+    # 그림자 (shadow) and 사진기 (camera) are nouns of their own; 지도하다 is "to guide", not a map.
+    assert blacklisted_keyword(cand(instruction=text), CFG) is None
+
+
+def test_korean_keyword_that_is_not_a_noun_matches_at_a_word_start():
+    cfg = CurateConfig(blacklist=["흐름도"])  # read as 흐름 + the particle 도
+    assert blacklisted_keyword(cand(instruction="업무 흐름도를 만들어 줘"), cfg) == "blacklisted_keyword"
+    assert blacklisted_keyword(cand(instruction="물의 흐름을 설명해 줘"), cfg) is None
+
+
 def test_blacklist_is_read_from_config():
     cfg = CurateConfig(blacklist=["email"])
     assert blacklisted_keyword(cand(instruction="Write an email."), cfg) == "blacklisted_keyword"

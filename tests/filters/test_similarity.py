@@ -2,13 +2,14 @@ import random
 
 import pytest
 
-from core.text import words
+from core.text import similarity_tokens, words
 from filters.similarity import TokenEncoder, best_match, nearest, rouge_l
 
 
 def reference_rouge_l(a: str, b: str) -> float:
-    """Textbook ROUGE-L F1 (beta=1) from a dynamic-programming LCS over word tokens."""
-    ta, tb = words(a), words(b)
+    """Textbook ROUGE-L F1 (beta=1) from a dynamic-programming LCS over the matching tokens
+    (words for text without Hangul, the sorted morpheme/syllable bag for Hangul text)."""
+    ta, tb = similarity_tokens(a), similarity_tokens(b)
     if not ta or not tb:
         return 0.0
     table = [[0] * (len(tb) + 1) for _ in range(len(ta) + 1)]
@@ -47,6 +48,12 @@ PAIRS = [
 def test_rouge_l_matches_lcs_reference(a, b):
     assert rouge_l(a, b) == pytest.approx(reference_rouge_l(a, b), abs=1e-12)
     assert rouge_l(b, a) == pytest.approx(rouge_l(a, b), abs=1e-12)
+
+
+def test_english_is_scored_on_its_words_in_order():
+    """Self-Instruct's rule, unchanged: word order matters and tokens are the words."""
+    assert similarity_tokens("Write a POEM about the sea.") == words("Write a POEM about the sea.")
+    assert rouge_l("one two three four five six", "six five four three two one") == pytest.approx(2 / 12)
 
 
 def test_rouge_l_reads_korean_where_rouge_score_sees_nothing():

@@ -1,5 +1,7 @@
 import json
 
+import pytest
+
 from core.records import Instance, SeedTask
 from generators.prompts import classification_messages, instance_messages, instruction_messages
 
@@ -21,7 +23,7 @@ def content(messages):
 
 def test_instruction_prompt_shows_every_example_and_asks_for_n():
     examples = ["Write a poem about rain.", "비 오는 날에 대한 시를 쓰세요.", "Name three rivers."]
-    text = content(instruction_messages(examples, 5))
+    text = content(instruction_messages(examples, 5, ["en", "ko"]))
     for i, ex in enumerate(examples, start=1):
         assert f"{i}. {ex}\n" in text
     assert "Write 5 new tasks." in text
@@ -30,12 +32,21 @@ def test_instruction_prompt_shows_every_example_and_asks_for_n():
 
 def test_instruction_prompts_share_the_fixed_prefix():
     """Fixed instructions come before the examples, so vLLM's prefix cache can reuse them."""
-    a = content(instruction_messages(["Write a poem about rain.", "Name three rivers."], 4))
-    b = content(instruction_messages(["Translate 'hello' into Korean.", "Add 2 and 3."], 4))
+    a = content(instruction_messages(["Write a poem about rain.", "Name three rivers."], 4, ["en"]))
+    b = content(instruction_messages(["Translate 'hello' into Korean.", "Add 2 and 3."], 4, ["en"]))
     prefix = a[: a.index("Write a poem about rain.")]
     assert b.startswith(prefix)
     assert b.index("Translate 'hello'") == len(prefix)
     assert "Rules:" in prefix and "Write only the instruction" in prefix
+
+
+@pytest.mark.parametrize("languages, said", [(["ko"], "in Korean like"), (["en"], "in English like"),
+                                             (["en", "ko"], "in English or Korean like"),
+                                             (["ko", "en", "ja"], "in Korean, English or Japanese like")])
+def test_instruction_prompt_says_the_configured_languages(languages, said):
+    text = content(instruction_messages(["다음 글을 요약하세요."], 3, languages))
+    assert said in text
+    assert text.count("English") == said.count("English")
 
 
 def test_classification_instance_prompt_is_output_first():

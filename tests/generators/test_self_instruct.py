@@ -182,3 +182,58 @@ def test_unparseable_instance_keeps_raw(text):
     (c,) = apply_instances([Candidate(id="a", instruction="Say hi.")], [reply(text)], "t", Sampling())
     assert c.parse_error.startswith("instance: ")
     assert c.raw == text and c.output == ""
+
+
+# --- base mode (teacher.mode = base) ----------------------------------------------------
+
+BASE = GenerateConfig(teacher={"mode": "base"}, seed_per_prompt=4, machine_per_prompt=2, new_per_request=3)
+
+
+def test_base_instruction_request_is_a_list_to_continue_with_stops():
+    (req,) = instruction_requests(SEEDS, MACHINE, BASE, start=0, count=1)
+    assert req.messages == [] and req.schema is None
+    assert req.prompt.startswith("Come up with a series of tasks:\n1. ") and req.prompt.endswith("\n7.")
+    assert req.stop == ("\n\n", "\n10.")
+    assert (req.info["first"], req.info["wanted"]) == (7, 3)
+    # The same examples as chat mode would show: only the wording differs.
+    chat = instruction_requests(SEEDS, MACHINE, GenerateConfig(seed_per_prompt=4, machine_per_prompt=2), 0, 1)[0]
+    assert req.info["seed_ids"] == chat.info["seed_ids"]
+
+
+def test_base_instruction_candidates_parse_the_continuation():
+    requests = instruction_requests(SEEDS, MACHINE, BASE, start=0, count=2)
+    replies = [reply(" Name a bird.\n8. Name a tree.\n9. Name a fish.\n10. Too many."),
+               reply(" Describe the moon in two sentences.\n8. Half a ta", "length")]
+    out = instruction_candidates("r", requests, replies)
+    assert [c.instruction for c in out] == ["Name a bird.", "Name a tree.", "Name a fish.",
+                                            "Describe the moon in two sentences."]
+    (bad,) = instruction_candidates("r", requests[:1], [reply("\n\n")])
+    assert bad.parse_error == "instructions: empty reply"
+
+
+def test_base_classification_and_instances_are_plain_text_from_the_seeds():
+    from generators.self_instruct import classification_requests
+
+    cands = [Candidate(id="a", instruction="Is this sentence a question?"),
+             Candidate(id="b", instruction="Write a haiku about tea.")]
+    cls_a, _, inv_a, _ = classification_requests(cands, BASE, SEEDS)
+    assert cls_a.prompt.endswith("Task: Is this sentence a question?\nIs it classification?")
+    assert "Is it classification? Yes" in cls_a.prompt and cls_a.stop == ("\n",)
+    # Asked again the other way round, with the same demos answered the other way.
+    assert inv_a.prompt.endswith("Task: Is this sentence a question?\nIs it open-ended?")
+    assert inv_a.prompt.count("Is it open-ended? No") == cls_a.prompt.count("Is it classification? Yes")
+    assert inv_a.index == 2 and inv_a.info == {"id": "a", "inverse": True}
+    labelled = apply_classification(cands, [reply(" Yes"), reply(" No"), reply(" No"), reply(" Yes")])
+    assert [c.is_classification for c in labelled] == [True, False]
+    # A model that says Yes to both questions is not believed: input-first, the safe side.
+    both_yes = apply_classification(cands, [reply(" Yes"), reply(" Yes"), reply(" Yes"), reply(" Yes")])
+    assert [c.is_classification for c in both_yes] == [False, False]
+    inst = instance_requests(labelled, SEEDS, BASE)
+    assert inst[0].prompt.endswith("Task: Is this sentence a question?\nClass label:")
+    assert inst[1].prompt.endswith("Task: Write a haiku about tea.\n")
+    done = apply_instances(labelled, [reply(" question\nInput: Is it raining?"), reply("Output: Steam rises")],
+                           "vllm:m", Sampling(), mode="base")
+    assert [(c.input, c.output, c.parse_error) for c in done] == [
+        ("Is it raining?", "question", None), ("", "Steam rises", None)]
+    (broken,) = apply_instances(labelled[1:], [reply("no fields at all")], "vllm:m", Sampling(), mode="base")
+    assert broken.parse_error == "instance: no Output: field" and broken.raw == "no fields at all"
