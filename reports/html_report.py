@@ -25,6 +25,7 @@ from filters.curate import EXACT_DUPLICATE, NEAR_DUPLICATE
 from filters.decontaminate import REASON as EVAL_OVERLAP
 from reports.charts import bar_chart, history_chart, lengths_chart, similarity_chart, verb_noun_chart
 from reports.console import METRICS
+from reports.novelty import nights, novelty_table
 from reports.outputs import read_ledger
 
 DEDUP = {EXACT_DUPLICATE, NEAR_DUPLICATE}
@@ -81,6 +82,7 @@ def build_report(run: RunDir, data_root: Path) -> str:
     diversity = verb_noun_table([r.instruction for r in rows if r.verdict == "kept"])
     points, registry_error = _history(Path(data_root), metric)
     sims = [r.similarity for r in rows if not r.parse_error and r.similarity is not None]
+    novelty = run.status.get("stages", {}).get("curate", {}).get("novelty")
     return template("reports/templates/report.html.jinja").render(
         run_id=run.run_id, status=run.status, has_ledger=ledger.is_file(),
         funnel=stages, funnel_svg=bar_chart(stages, "#2a7"), drops=drops,
@@ -88,6 +90,7 @@ def build_report(run: RunDir, data_root: Path) -> str:
         lengths_svg=lengths_chart(rows), threshold=threshold, n_sims=len(sims),
         similarity_svg=similarity_chart(sims, threshold),
         diversity=diversity, diversity_svg=verb_noun_chart(diversity),
+        novelty=novelty, nights=novelty_table(nights(Path(data_root), HISTORY_RUNS)),
         samples=samples(rows), similar_reasons=DEDUP,
         eval=_eval_result(run), metrics=METRICS, metric=metric, history=points, registry_error=registry_error,
         history_svg=history_chart(points, metric, run.run_id),

@@ -57,6 +57,9 @@ SETS = [
     "generate.instance_sampling.max_tokens=48",
     "tune.max_steps=3", "tune.batch_size=1", "tune.include_seeds=false", "tune.max_length=256",
     "evaluate.max_tokens=8", "evaluate.judge=false",
+    # Night 2 replays night 1: one fixed run seed, and Self-Instruct's uniform examples (the
+    # novelty rule would show night 2 other examples, since its pool holds night 1's rows).
+    "generate.run_seed=0", "generate.example_sampling=uniform",
 ]
 # What a temp file or directory of atomic_write_* / atomic_dir looks like.
 TEMP_NAME = re.compile(r"^\..+\.(tmp|[a-z0-9_]{8})$")
