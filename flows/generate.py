@@ -27,20 +27,10 @@ from filters.curate import similarity_text
 from flows.checkpoint import other_runs_rows, pool_as_found, pool_state, read_checkpoint
 from flows.cluster import merge_shards, run_shards, shard_count, shard_indices, teacher_for_shard
 from flows.curate import decide_rows, decision_key, pool_entries, seed_rows
+from flows.teacher_cache import _TEACHERS, get_teacher  # noqa: F401  (tests put stand-ins in _TEACHERS)
 from generators import self_instruct as si
 from generators.example_sampling import ExampleStock
-from generators.teacher_types import Completion, Teacher
-from generators.teachers import make_teacher
-
-_TEACHERS: dict[str, Teacher] = {}
-
-
-def get_teacher(cfg: TeacherConfig) -> Teacher:
-    """One engine per process and config: loading vLLM costs ~20 s, so it is reused."""
-    key = cfg.model_dump_json()
-    if key not in _TEACHERS:
-        _TEACHERS[key] = make_teacher(cfg)
-    return _TEACHERS[key]
+from generators.teacher_types import Completion
 
 
 def preflight_teacher(cfg: TeacherConfig, cluster: ClusterConfig = ClusterConfig()) -> None:
@@ -113,12 +103,12 @@ def add_instances(candidates: list[Candidate], seeds: list[SeedTask], cfg: Gener
     """Classify, then generate one instance per parsed instruction (request indices from
     `start`); failed parses pass through. Returns the candidates and the request log."""
     parsed = [c for c in candidates if c.parse_error is None]
-    cls_requests = si.classification_requests(parsed, cfg, start)
+    cls_requests = si.classification_requests(parsed, cfg, start=start)
     # Greedy: identification is a judgement, not a place for diversity.
     cls_sampling = Sampling(temperature=0.0, top_p=1.0, max_tokens=16)
     cls_replies = ask(cfg.teacher, cls_requests, cls_sampling, shards)
     parsed = si.apply_classification(parsed, cls_replies)
-    inst_requests = si.instance_requests(parsed, seeds, cfg, start)
+    inst_requests = si.instance_requests(parsed, seeds, cfg, start=start)
     inst_replies = ask(cfg.teacher, inst_requests, cfg.instance_sampling, shards)
     teacher_name = f"{cfg.teacher.backend}:{cfg.teacher.model}"
     done = {c.id: c for c in si.apply_instances(parsed, inst_replies, teacher_name, cfg.instance_sampling)}

@@ -110,7 +110,7 @@ def unique_instructions(candidates: list[Candidate], seeds: list[SeedTask]) -> l
     return pool
 
 
-def classification_requests(candidates: list[Candidate], cfg: GenerateConfig, start: int = 0) -> list[Request]:
+def classification_requests(candidates: list[Candidate], cfg: GenerateConfig, *, start: int = 0) -> list[Request]:
     """One identification request per instruction, indexed from `start` (rounds continue the count)."""
     return [
         Request("classify", i, request_seed(cfg.run_seed, "classify", i),
@@ -119,7 +119,7 @@ def classification_requests(candidates: list[Candidate], cfg: GenerateConfig, st
     ]
 
 
-def instance_requests(candidates: list[Candidate], seeds: list[SeedTask], cfg: GenerateConfig,
+def instance_requests(candidates: list[Candidate], seeds: list[SeedTask], cfg: GenerateConfig, *,
                       start: int = 0) -> list[Request]:
     """One instance request per instruction, with two seed tasks of the same kind as demos,
     indexed from `start` (rounds continue the count)."""
