@@ -5,21 +5,28 @@ uniformly. Night after night that shows the teacher the same kinds of task in th
 proportions, and a small teacher answers with the kinds it has already written: the pool's
 duplicate rule then drops them, and the yield falls (issue 17). The `novelty` rule shifts the
 draw towards what the pool lacks, by task *kind*: the (verb, object) pair of
-`core.verb_object` (the report's diversity view); an instruction without an imperative verb
-("Is this review ...", "What is ...") takes its first word as the verb, with no object.
+`core.verb_object` (the report's diversity view). Instructions the heuristic finds no imperative
+verb in (questions, and the garbage a weak teacher writes) share one kind, ("", "").
 
-- seed tasks: weight 1 / (1 + accepted rows with the seed's verb + accepted rows with its
-  verb and object), drawn without replacement (Efraimidis-Spirakis keys). A seed whose verb the
-  pool has 20 rows of is shown about a twentieth as often as one whose verb it has none of;
-  matching the object as well counts twice.
-- machine tasks (accepted rows: the pool as the run found it, then this run's kept rows):
-  distinct verbs drawn uniformly, then one of that verb's objects uniformly, then one row of
-  that pair, so a verb the pool holds once is shown as often as one it holds a hundred times,
-  and two examples of one request never share a verb.
+1. One language per request: the first seed is drawn by weight (below) from all seeds, and the
+   request takes its language (`core.language`); the other seeds and the machine rows come
+   from that language only. Requests in a language are then about as frequent as its share of
+   the seeds' weight, and a language the pool already has much of is asked for less. The paper
+   is monolingual; a prompt that mixes languages asks a small teacher for two at once, and the
+   embedded one then writes broken Hangul into its English tasks too (measured: every one of
+   16 mixed requests of a default night came back garbage).
+2. Seed tasks: weight 1 / (1 + accepted rows with the seed's verb + accepted rows with its
+   verb and object), drawn without replacement (Efraimidis-Spirakis keys). A seed whose verb
+   the pool has 20 rows of is shown about a twentieth as often as one whose verb it has none
+   of; matching the object as well counts twice.
+3. Machine tasks (accepted rows: the pool as the run found it, then this run's kept rows):
+   distinct verbs drawn uniformly, then one of that verb's objects uniformly, then one row of
+   that pair, so a verb the pool holds once is shown as often as one it holds a hundred times,
+   and two examples of one request never share a verb.
 
-Both are pure functions of (the seeds, the accepted rows in order, the request's RNG), so a
-resumed run that rebuilds the same accepted list rebuilds the same requests. The `uniform` rule
-is the paper's: `random.sample` from the seeds and from the machine list as given.
+All of it is a pure function of (the seeds, the accepted rows in order, the request's RNG), so
+a resumed run that rebuilds the same accepted list rebuilds the same requests. The `uniform`
+rule is the paper's: `random.sample` from the seeds and from the machine list as given.
 Prompt builders of every teacher mode call `draw_examples`; they decide only how to show them.
 """
 
@@ -31,51 +38,60 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from core.language import detect_language
 from core.records import SeedTask
 from core.verb_object import verb_noun
 
 Kind = tuple[str, str]
+OTHER: Kind = ("", "")
 NOVELTY, UNIFORM = "novelty", "uniform"
 
 
 def task_kind(instruction: str) -> Kind:
     """The kind of task an instruction asks for: (verb, object), (verb, "") without an object,
-    or (first word lowercased, "") when no imperative verb is found."""
+    or OTHER when no imperative verb is found."""
     pair = verb_noun(instruction)
-    if pair is not None:
-        return pair[0], pair[1] or ""
-    words = instruction.split()
-    return (words[0].lower().strip(".,:;!?\"'") if words else ""), ""
+    return (pair[0], pair[1] or "") if pair is not None else OTHER
+
+
+def language(text: str) -> str:
+    """The language a text is written in (`core.language`), "" when it has no letters."""
+    return detect_language(text) or ""
 
 
 @dataclass
 class ExampleStock:
-    """What requests may show: the seeds, and the accepted machine rows grouped by kind.
+    """What requests may show: the seeds, and the accepted machine rows grouped by language,
+    verb and kind.
 
-    Build it once per round (`ExampleStock.build`): the kinds are computed once, and every
-    request of the round draws from the same stock.
+    Build it once per round (`ExampleStock.build`): kinds and languages are computed once, and
+    every request of the round draws from the same stock.
     """
 
     seeds: list[SeedTask]
     machine: list[str]
     verbs: Counter = field(default_factory=Counter)  # accepted rows per verb
     pairs: Counter = field(default_factory=Counter)  # accepted rows per (verb, object)
-    by_verb: dict[str, dict[Kind, list[int]]] = field(default_factory=dict)  # verb -> pair -> rows, in order
+    # language -> verb -> kind -> machine indices, each level in first-seen order
+    groups: dict[str, dict[str, dict[Kind, list[int]]]] = field(default_factory=dict)
     seed_kinds: list[Kind] = field(default_factory=list)
+    seed_languages: list[str] = field(default_factory=list)
 
     @classmethod
     def build(cls, seeds: Sequence[SeedTask], machine: Sequence[str], rule: str = NOVELTY) -> "ExampleStock":
-        """The stock for `rule`; only `novelty` needs the kinds."""
+        """The stock for `rule`; only `novelty` needs kinds and languages."""
         if rule == UNIFORM:
             return cls(list(seeds), list(machine))
-        by_verb: dict[str, dict[Kind, list[int]]] = defaultdict(lambda: defaultdict(list))
+        groups: dict = defaultdict(lambda: defaultdict(lambda: defaultdict(list)))
+        verbs, pairs = Counter(), Counter()
         for i, text in enumerate(machine):
             kind = task_kind(text)
-            by_verb[kind[0]][kind].append(i)
-        pairs = Counter({k: len(rows) for group in by_verb.values() for k, rows in group.items()})
-        verbs = Counter({v: sum(len(rows) for rows in group.values()) for v, group in by_verb.items()})
-        return cls(list(seeds), list(machine), verbs, pairs, {v: dict(g) for v, g in by_verb.items()},
-                   [task_kind(s.instruction) for s in seeds])
+            groups[language(text)][kind[0]][kind].append(i)
+            verbs[kind[0]] += 1
+            pairs[kind] += 1
+        plain = {lang: {v: dict(kinds) for v, kinds in by_verb.items()} for lang, by_verb in groups.items()}
+        return cls(list(seeds), list(machine), verbs, pairs, plain,
+                   [task_kind(s.instruction) for s in seeds], [language(s.instruction) for s in seeds])
 
     def seed_weights(self) -> list[float]:
         """1 / (1 + accepted rows with each seed's verb + those with its verb and object)."""
@@ -89,26 +105,40 @@ def weighted_sample(rng: random.Random, weights: Sequence[float], k: int) -> lis
     return sorted(range(len(keys)), key=lambda i: (-keys[i], i))[:k]
 
 
+def _machine_rows(stock: ExampleStock, lang: str, rng: random.Random, n: int) -> list[int]:
+    """`n` machine rows of language `lang`: distinct verbs uniformly, then a kind, then a row;
+    topped up uniformly from the rest of that language's rows when it has fewer verbs."""
+    by_verb = stock.groups.get(lang, {})
+    picked = []
+    for verb in rng.sample(list(by_verb), min(n, len(by_verb))):
+        kinds = by_verb[verb]
+        picked.append(rng.choice(kinds[rng.choice(list(kinds))]))
+    if len(picked) < n:
+        shown = set(picked)
+        rest = [i for kinds in by_verb.values() for rows in kinds.values() for i in rows if i not in shown]
+        picked += rng.sample(sorted(rest), min(n - len(picked), len(rest)))
+    return picked
+
+
 def draw_examples(stock: ExampleStock, rng: random.Random, n_seed: int, n_machine: int,
                   rule: str = NOVELTY) -> tuple[list[SeedTask], list[str]]:
     """(seed tasks, machine instructions) for one request, by `rule` (`novelty` or `uniform`),
     each in the random order drawn (the prompt numbers them in that order, as the paper's did).
 
-    Under `novelty`, when the accepted rows have fewer verbs than `n_machine`, the rest are
-    drawn uniformly from the rows not shown yet.
+    Under `novelty` every example is in the language of the first seed drawn, so a request
+    shows fewer examples when that language has fewer seeds or machine rows than asked for.
     """
-    n_seed, n_machine = min(n_seed, len(stock.seeds)), min(n_machine, len(stock.machine))
     if rule == UNIFORM:
+        n_seed, n_machine = min(n_seed, len(stock.seeds)), min(n_machine, len(stock.machine))
         return rng.sample(stock.seeds, n_seed), rng.sample(stock.machine, n_machine)
     if rule != NOVELTY:
         raise ValueError(f"unknown example sampling rule '{rule}'")
-    seeds = [stock.seeds[i] for i in weighted_sample(rng, stock.seed_weights(), n_seed)]
-    verbs = rng.sample(list(stock.by_verb), min(n_machine, len(stock.by_verb)))
-    picked = []
-    for verb in verbs:
-        group = stock.by_verb[verb]
-        picked.append(rng.choice(group[rng.choice(list(group))]))
-    if len(picked) < n_machine:
-        shown = set(picked)
-        picked += rng.sample([i for i in range(len(stock.machine)) if i not in shown], n_machine - len(picked))
-    return seeds, [stock.machine[i] for i in picked]
+    if not stock.seeds:
+        return [], []
+    weights = stock.seed_weights()
+    (first,) = weighted_sample(rng, weights, 1)
+    lang = stock.seed_languages[first]
+    same = [i for i, seed_lang in enumerate(stock.seed_languages) if seed_lang == lang and i != first]
+    rest = [same[j] for j in weighted_sample(rng, [weights[i] for i in same], max(0, n_seed - 1))]
+    machine = _machine_rows(stock, lang, rng, n_machine)
+    return [stock.seeds[i] for i in [first, *rest][:n_seed]], [stock.machine[i] for i in machine]
