@@ -153,8 +153,9 @@ def worker(system: str, args: argparse.Namespace) -> Result:
     from core.models import resolve_model
     from core.records import load_tasks
 
+    # Seed 0 and Self-Instruct's uniform examples: the setting the published ratios were measured in.
     cfg = GenerateConfig(teacher=TeacherConfig(model=args.model), seeds=args.seeds,
-                         requests_per_round=args.requests_per_round)
+                         requests_per_round=args.requests_per_round, run_seed=0, example_sampling="uniform")
     seeds = load_tasks(cfg.seeds)
     model_path = resolve_model(cfg.teacher.model)  # converted once, before any clock starts
     _, backend = system.split("-", 1)

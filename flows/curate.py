@@ -1,8 +1,17 @@
-"""Prefect flow `curate`: candidates -> ledger (every verdict and reason) -> curated outputs."""
+"""Prefect flow `curate`: candidates -> ledger (every verdict and reason) -> curated outputs.
+
+`decide_rows` is curation's one entry point: the curate flow calls it, and so does every round
+of generation (flows/generate.py), so a round's kept count is the real one. Anything expensive
+a check needs (a reference LM) belongs behind a per-process cache reached from here, so the
+rounds of one run pay for it once.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import time
+from functools import lru_cache
+from collections.abc import Sequence
 from pathlib import Path
 
 from prefect import flow, task
@@ -12,7 +21,7 @@ from core import pool
 from core.config import ClusterConfig, CurateConfig, Sampling
 from core.fingerprints import fingerprint_file
 from core.models import resolve_model
-from core.records import Candidate, load_tasks
+from core.records import Candidate, LedgerRow, load_tasks, similarity_text
 from core.store import RunDir, read_jsonl_rows
 from filters import check_invariant, curate
 from filters.curate import RowFacts, row_facts, with_scores
@@ -20,9 +29,11 @@ from filters.index import PoolIndex, persisted_index
 from filters.quality import thresholds
 from filters.quality.rating import RATING_SCHEMA, rate
 from filters.quality.reference_lm import ReferenceLM
+from flows.checkpoint import other_runs_rows, pool_state, round_verdicts
 from flows.cluster import merge_shards, run_shards, shard_count, shard_indices
-from flows.generate import get_teacher
-from reports.artifacts import publish_curation
+from flows.teacher_cache import get_teacher
+from reports.artifacts import publish_curation, publish_novelty
+from reports.novelty import novelty_figures
 from reports.outputs import write_curated
 
 
@@ -46,6 +57,12 @@ def sharded_facts(candidates: list[Candidate], config: CurateConfig, pool_texts:
     return merge_shards(parts, results, len(candidates))
 
 
+@lru_cache(maxsize=1)
+def reference_lm(path: str, max_field_tokens: int, batch_size: int) -> ReferenceLM:
+    """The reference LM, loaded once per process: every round of generation curates its rows."""
+    return ReferenceLM.load(path, max_field_tokens, batch_size)
+
+
 @task(name="quality-model-scores", cache_policy=NONE, tags=["gpu"])
 def model_scores(candidates: list[Candidate], config: CurateConfig) -> tuple[list[dict], list[str | None]]:
     """The model signals' scores for every parseable candidate, with the models loaded once:
@@ -56,10 +73,9 @@ def model_scores(candidates: list[Candidate], config: CurateConfig) -> tuple[lis
     parsed = [i for i, c in enumerate(candidates) if not c.parse_error]
     rows = [(candidates[i].instruction, candidates[i].input, candidates[i].output) for i in parsed]
     if rows and (q.fluency.enabled or q.ifd.enabled):
-        lm = ReferenceLM.load(resolve_model(q.reference_model), q.max_field_tokens, q.batch_size)
+        lm = reference_lm(resolve_model(q.reference_model), q.max_field_tokens, q.batch_size)
         for i, found in zip(parsed, lm.score(rows, ifd=q.ifd.enabled)):
             scores[i].update(found)
-        del lm
     if rows and q.rating.enabled:
         rater = get_teacher(q.rating.teacher)
 
@@ -86,6 +102,55 @@ def apply_filters(candidates: list[Candidate], config: CurateConfig, pool_rows: 
     return rows
 
 
+def decide_rows(candidates: list[Candidate], config: CurateConfig, data_root: Path,
+                earlier: Sequence[tuple[str, str]], pool_entries: Sequence[tuple[str, str]] = (),
+                persisted: bool = True, shards: int = 1, timings: dict[str, float] | None = None) -> list[LedgerRow]:
+    """Curation's verdict on each candidate, in order: one ledger row each.
+
+    - `earlier`: (id, text) scored exactly: the seed tasks, then rows kept by this run's
+      earlier rounds (few);
+    - `pool_entries`: (id, similarity text) of the rows earlier runs accepted, compared through
+      the pool's persisted index when `persisted` (they must then be the whole pool of other
+      runs, in order), else exactly;
+    - `timings` (when given) receives `quality_model_seconds`, the model signals' share.
+    """
+    index = persisted_index(Path(data_root), config.near_duplicate, list(pool_entries)) \
+        if pool_entries and persisted else None
+    prior = list(earlier) + list(pool_entries)
+    eval_path = config.decontamination.eval_set
+    eval_str = str(eval_path) if eval_path else None
+    texts = [t for _, t in (earlier if index is not None else prior)]
+    facts = sharded_facts(candidates, config, texts, index, eval_str, shards)
+    scored = time.perf_counter()
+    extra, rationales = model_scores(candidates, config)
+    if timings is not None:
+        timings["quality_model_seconds"] = round(time.perf_counter() - scored, 1)
+    facts = with_scores(facts, extra)
+    # The rater's one-line rationale travels with the row into the ledger.
+    candidates = [c.model_copy(update={"meta": {**c.meta, "rating_rationale": note}}) if note is not None else c
+                  for c, note in zip(candidates, rationales)]
+    return apply_filters(candidates, config, prior, eval_str, facts)
+
+
+def decision_key(config: CurateConfig, seeds: str | None) -> str:
+    """What a verdict depends on besides the candidate and the pool: curation's settings, the
+    seed tasks and the eval set (their contents). Rounds' verdicts are reused only under it."""
+    parts = [config.model_dump_json(), str(fingerprint_file(Path(seeds)) if seeds else None),
+             str(fingerprint_file(config.decontamination.eval_set))]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+
+
+def seed_rows(seeds: str | None) -> list[tuple[str, str]]:
+    """(id, instruction) of the seed tasks: the first texts every candidate is compared with."""
+    return [(t.id, t.instruction) for t in load_tasks(Path(seeds), "seed")] if seeds else []
+
+
+def pool_entries(rows: Sequence[dict], config: CurateConfig) -> list[tuple[str, str]]:
+    """(id, similarity text) of pool rows, as the near-duplicate step compares them."""
+    include = config.near_duplicate.include_input
+    return [(r["id"], similarity_text(r["instruction"], r["input"], include)) for r in rows]
+
+
 @flow(name="curate", log_prints=True)
 def curate_flow(config: CurateConfig, data_root: str, run_id: str, use_pool: bool = True,
                 seeds: str | None = None, card: dict | None = None,
@@ -93,39 +158,41 @@ def curate_flow(config: CurateConfig, data_root: str, run_id: str, use_pool: boo
     """Filter `candidates.jsonl` of a run; write ledger and curated set; grow the pool.
 
     Like Self-Instruct, new instructions are compared with the seed tasks they were grown
-    from as well as with everything accepted before (the pool).
+    from as well as with everything accepted before (the pool). When generation's rounds
+    already decided every row with these settings against this pool, their verdicts are used
+    as they are (the same function made them); otherwise every row is decided here.
     """
     started = time.perf_counter()
-    run = RunDir(Path(data_root), run_id)
+    root = Path(data_root)
+    run = RunDir(root, run_id)
     candidates = [Candidate.model_validate(r) for r in read_jsonl_rows(run.file("candidates.jsonl"))]
-    entries = pool.pool_entries(Path(data_root), config.near_duplicate.include_input) if use_pool else []
+    everything = pool.load_pool(root) if use_pool else []
     # A resumed run must not compare against its own rows already added to the pool.
-    own = [p for p in entries if p[0].startswith(f"{run_id}-")]
-    entries = [p for p in entries if not p[0].startswith(f"{run_id}-")]
-    seed_rows = [(t.id, t.instruction) for t in load_tasks(Path(seeds), "seed")] if seeds else []
-    pool_rows = seed_rows + entries
-    # The pool's persisted index covers `entries` (not the seeds, scored exactly: they are few).
-    # A resume whose own rows are in the pool already skips it: they would sit inside it.
-    index = persisted_index(Path(data_root), config.near_duplicate, entries) if entries and not own else None
-    eval_path = config.decontamination.eval_set
-    eval_str = str(eval_path) if eval_path else None
-    texts = [t for _, t in (seed_rows if index is not None else pool_rows)]
-    facts = sharded_facts(candidates, config, texts, index, eval_str, shard_count(cluster))
-    scored = time.perf_counter()
-    extra, rationales = model_scores(candidates, config)
-    scoring_seconds = round(time.perf_counter() - scored, 1)
-    facts = with_scores(facts, extra)
-    # The rater's one-line rationale travels with the row into the ledger.
-    candidates = [c.model_copy(update={"meta": {**c.meta, "rating_rationale": note}}) if note is not None else c
-                  for c, note in zip(candidates, rationales)]
-    rows = apply_filters(candidates, config, pool_rows, eval_str, facts)
+    own = any(r["run_id"] == run_id for r in everything)
+    before = other_runs_rows(root, run_id) if use_pool else []
+    earlier = seed_rows(seeds)
+    rows = round_verdicts(run, decision_key(config, seeds), pool_state(before), len(candidates)) \
+        if use_pool else None
+    reused = rows is not None
+    timings: dict[str, float] = {}
+    if reused:
+        check_invariant(candidates, rows)
+        print(f"curate: the verdicts of generation's rounds hold (same settings, same pool): {len(rows)} rows")
+    else:
+        # The pool's persisted index covers the pool; a resume whose own rows are in it already
+        # compares exactly instead (the index would hold them).
+        rows = decide_rows(candidates, config, root, earlier, pool_entries(before, config),
+                           persisted=not own, shards=shard_count(cluster), timings=timings)
     info = dict(card or {})
+    eval_path = config.decontamination.eval_set
     info["eval set"] = f"{eval_path} (sha256 {fingerprint_file(eval_path)})" if eval_path else "none"
-    info["pool size before run"] = len(pool_rows)
+    info["pool size before run"] = len(earlier) + len(before)
     summary = write_curated(run, rows, info, quality=thresholds(config.quality))
     publish_curation(run, rows)
     if use_pool:
-        summary["added_to_pool"] = pool.add_run(Path(data_root), run_id, [r for r in rows if r.verdict == "kept"])
-    run.mark_stage("curate", seconds=round(time.perf_counter() - started, 1),
-                   quality_model_seconds=scoring_seconds, **summary)
+        summary["added_to_pool"] = pool.add_run(root, run_id, [r for r in rows if r.verdict == "kept"])
+        summary["novelty"] = novelty_figures(rows, before, [t for _, t in earlier], {i for i, _ in earlier})
+        publish_novelty(root, run_id, summary["novelty"], len(rows))
+    run.mark_stage("curate", seconds=round(time.perf_counter() - started, 1), reused_round_verdicts=reused,
+                   **timings, **summary)
     return summary

@@ -19,7 +19,7 @@ from flows.cluster import scheduler, with_runner
 from flows.curate import curate_flow
 from flows.evaluate import evaluate_flow
 from flows.generate import generate_flow
-from flows.prepare import create_run, preflight, provenance
+from flows.prepare import create_run, preflight, provenance, recorded_config
 from flows.tune import tune_flow
 from reports.artifacts import publish_eval, publish_summary
 from reports.html_report import write_report
@@ -41,7 +41,8 @@ def pipeline_flow(config: PipelineConfig = PipelineConfig(), data_root: str | No
     # A cancelled deployment run (Prefect sends SIGTERM) is recorded "interrupted", a crash
     # "failed": either way `germinate resume` continues it.
     with run.guard():
-        return run_stages(config, run)
+        # As recorded: with the run seed it was given (resume reads the same file).
+        return run_stages(recorded_config(run), run)
 
 
 def run_stages(config: PipelineConfig, run: RunDir) -> dict:
@@ -56,8 +57,7 @@ def run_stages(config: PipelineConfig, run: RunDir) -> dict:
 def generate_and_curate(config: PipelineConfig, run: RunDir, address: str | None) -> None:
     data_root, run_id = str(run.data_root), run.run_id
     gen = config.generate
-    with_runner(generate_flow, address)(gen, data_root, run_id, cluster=config.cluster,
-                                        languages=config.curate.languages)
+    with_runner(generate_flow, address)(gen, data_root, run_id, cluster=config.cluster, curate=config.curate)
     if not run.stage_done("curate"):
         with_runner(curate_flow, address)(config.curate, data_root, run_id, use_pool=True, seeds=str(gen.seeds),
                                           card=provenance(gen), cluster=config.cluster)

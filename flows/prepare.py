@@ -7,10 +7,11 @@ validates, `create_run` writes the run directory (config snapshot + status) in o
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
-from core.config import CurateConfig, GenerateConfig, PipelineConfig, dump_config
+from core.config import CurateConfig, GenerateConfig, PipelineConfig, dump_config, load_config
 from core.errors import GerminateError
 from core.fingerprints import fingerprint_file
 from core.models import resolve_model
@@ -52,9 +53,32 @@ def preflight_quality(cfg: CurateConfig) -> None:
         preflight_teacher(q.rating.teacher)
 
 
+def derive_run_seed(run_id: str) -> int:
+    """A run's own 31-bit seed, from its id (a creation timestamp, or the name given with
+    --run-id): every night asks new questions, and the same id always gives the same seed."""
+    return int.from_bytes(hashlib.sha256(f"germinate-run:{run_id}".encode()).digest()[:4], "big") & 0x7FFFFFFF
+
+
+def with_run_seed(cfg: PipelineConfig, run_id: str) -> PipelineConfig:
+    """`cfg` with `generate.run_seed` fixed: as configured, else derived from the run id."""
+    if cfg.generate.run_seed is not None:
+        return cfg
+    return cfg.model_copy(update={"generate": cfg.generate.model_copy(update={"run_seed": derive_run_seed(run_id)})})
+
+
 def create_run(root: Path, cfg: PipelineConfig, kind: str, run_id: str | None = None) -> RunDir:
-    """The run directory with its config snapshot and status, created in one rename."""
-    return RunDir.create(root, run_id or new_run_id(), dump_config(cfg), kind)
+    """The run directory with its config snapshot and status, created in one rename.
+
+    The snapshot records the run seed (`with_run_seed`): `resume` re-reads it, so a resumed
+    run rebuilds the requests it had not finished. Run a new run with `recorded_config(run)`.
+    """
+    run_id = run_id or new_run_id()
+    return RunDir.create(root, run_id, dump_config(with_run_seed(cfg, run_id)), kind)
+
+
+def recorded_config(run: RunDir) -> PipelineConfig:
+    """The config snapshot a run was created with (its run seed included), as `resume` reads it."""
+    return load_config(run.file("config.yaml"))
 
 
 def provenance(gen: GenerateConfig) -> dict[str, Any]:
@@ -65,4 +89,5 @@ def provenance(gen: GenerateConfig) -> dict[str, Any]:
         "instance sampling": gen.instance_sampling.model_dump(),
         "seeds": f"{gen.seeds} (sha256 {fingerprint_file(gen.seeds)})",
         "run seed": gen.run_seed,
+        "example sampling": gen.example_sampling,
     }

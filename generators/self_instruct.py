@@ -1,7 +1,8 @@
 """Self-Instruct (Wang et al. 2022) as plain functions over records.
 
 1. Instruction bootstrapping: each request shows k seed + m machine instructions (6 + 2 by
-   default, as in the paper) and asks for new ones; rounds repeat until the target count.
+   default, as in the paper; which ones: `generators.example_sampling`) and asks for new ones;
+   rounds repeat until enough rows are kept (flows/generate.py).
 2. Classification identification: does the task have a small fixed label set?
 3. Instance generation: an input (possibly empty) and an output; classification tasks go
    output-first.
@@ -17,8 +18,8 @@ from __future__ import annotations
 
 import hashlib
 import random
-from dataclasses import dataclass, field
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from core.config import GenerateConfig, Sampling
@@ -27,6 +28,7 @@ from core.records import Candidate, SeedTask
 from core.text import normalize
 from generators import base_parsing
 from generators import base_prompts as bp
+from generators.example_sampling import ExampleStock, draw_examples
 from generators.parsing import (
     CLASSIFICATION_SCHEMA,
     instance_schema,
@@ -55,26 +57,34 @@ class Request:
 Ask = Callable[[list[Request], Sampling], list[Completion]]
 
 
-def request_seed(run_seed: int, stage: str, index: int) -> int:
-    """A stable 31-bit seed for one request (independent of Python's hash randomisation)."""
-    digest = hashlib.sha256(f"{run_seed}:{stage}:{index}".encode()).digest()
+def request_seed(run_seed: int | None, stage: str, index: int) -> int:
+    """A stable 31-bit seed for one request (independent of Python's hash randomisation).
+
+    A run always has an int run seed (flows.prepare records one); None, a config used outside
+    any run (tests, benchmarks), counts as 0.
+    """
+    digest = hashlib.sha256(f"{run_seed or 0}:{stage}:{index}".encode()).digest()
     return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
 
 
 def instruction_requests(
-    seeds: list[SeedTask], machine: list[str], cfg: GenerateConfig, start: int, count: int,
+    seeds: list[SeedTask], machine: Sequence[str] | ExampleStock, cfg: GenerateConfig, start: int, count: int,
     languages: list[str] | None = None,
 ) -> list[Request]:
-    """Requests `start .. start+count-1` of the bootstrapping stage. Chat prompts ask for
-    `languages` (`curate.languages`; None: the languages of the seed tasks)."""
+    """Requests `start .. start+count-1` of the bootstrapping stage.
+
+    `machine` is what may be shown besides the seeds (an `ExampleStock` built once per round,
+    or the machine instructions themselves); `cfg.example_sampling` picks the examples. Chat
+    prompts ask for `languages` (`curate.languages`; None: the languages of the seed tasks).
+    """
+    stock = machine if isinstance(machine, ExampleStock) else ExampleStock.build(seeds, machine, cfg.example_sampling)
     if languages is None:
         languages = list(dict.fromkeys(lang for t in seeds if (lang := detect_language(t.instruction))))
     requests = []
     for index in range(start, start + count):
         seed = request_seed(cfg.run_seed, "instructions", index)
-        rng = random.Random(seed)
-        chosen = rng.sample(seeds, min(cfg.seed_per_prompt, len(seeds)))
-        machine_shown = rng.sample(machine, min(cfg.machine_per_prompt, len(machine)))
+        chosen, machine_shown = draw_examples(stock, random.Random(seed), cfg.seed_per_prompt,
+                                              cfg.machine_per_prompt, cfg.example_sampling)
         examples = [t.instruction for t in chosen] + machine_shown
         info = {"seed_ids": [t.id for t in chosen]}
         if cfg.teacher.mode == "base":
@@ -109,25 +119,26 @@ def instruction_candidates(run_id: str, requests: list[Request], replies: list[C
 
 
 def unique_instructions(candidates: list[Candidate], seeds: list[SeedTask]) -> list[str]:
-    """Parsed instructions that are new (exactly) w.r.t. seeds and each other: the machine pool
-    shown in later prompts and what counts toward the target."""
+    """Parsed instructions that are new (exactly) w.r.t. seeds and each other: the machine
+    examples of Self-Instruct's uniform draw. A failed instance does not unmake its instruction."""
     seen = {normalize(t.instruction) for t in seeds}
     pool = []
     for c in candidates:
         key = normalize(c.instruction)
-        if c.parse_error is None and key and key not in seen:
+        if not (c.parse_error or "").startswith("instructions") and key and key not in seen:
             seen.add(key)
             pool.append(c.instruction)
     return pool
 
 
 def classification_requests(candidates: list[Candidate], cfg: GenerateConfig,
-                            seeds: Sequence[SeedTask] = ()) -> list[Request]:
-    """Is each instruction a classification task? Base mode shows `seeds` as Yes/No examples
-    and asks twice, the second time the other way round (`base_prompts`): requests n..2n-1
-    are the inverse questions of candidates 0..n-1."""
+                            seeds: Sequence[SeedTask] = (), *, start: int = 0) -> list[Request]:
+    """Is each instruction a classification task? Requests indexed from `start` (rounds
+    continue the count). Base mode shows `seeds` as Yes/No examples and asks twice, the second
+    time the other way round (`base_prompts`): requests n..2n-1 are the inverse questions of
+    candidates 0..n-1, with the same index and seed."""
     requests = []
-    for i, c in enumerate(candidates):
+    for i, c in enumerate(candidates, start):
         seed = request_seed(cfg.run_seed, "classify", i)
         if cfg.teacher.mode == "base":
             requests.append(Request("classify", i, seed, [], None, {"id": c.id},
@@ -137,18 +148,19 @@ def classification_requests(candidates: list[Candidate], cfg: GenerateConfig,
             requests.append(Request("classify", i, seed, classification_messages(c.instruction),
                                     CLASSIFICATION_SCHEMA, {"id": c.id}))
     if cfg.teacher.mode == "base":
-        n = len(candidates)
-        requests += [Request("classify", n + i, r.seed, [], None, dict(r.info, inverse=True),
+        requests += [Request("classify", r.index, r.seed, [], None, dict(r.info, inverse=True),
                              prompt=bp.classification_prompt(c.instruction, seeds, r.seed, inverse=True),
-                             stop=r.stop) for i, (c, r) in enumerate(zip(candidates, requests))]
+                             stop=r.stop) for c, r in zip(candidates, list(requests))]
     return requests
 
 
-def instance_requests(candidates: list[Candidate], seeds: list[SeedTask], cfg: GenerateConfig) -> list[Request]:
-    """One instance request per instruction, with two seed tasks of the same kind as demos."""
+def instance_requests(candidates: list[Candidate], seeds: list[SeedTask], cfg: GenerateConfig, *,
+                      start: int = 0) -> list[Request]:
+    """One instance request per instruction, with two seed tasks of the same kind as demos,
+    indexed from `start` (rounds continue the count)."""
     by_kind = {kind: [s for s in seeds if s.is_classification == kind] or seeds for kind in (True, False)}
     requests = []
-    for i, c in enumerate(candidates):
+    for i, c in enumerate(candidates, start):
         seed = request_seed(cfg.run_seed, "instance", i)
         if cfg.teacher.mode == "base":
             demos = bp.instance_demos(c.instruction, c.is_classification, seeds, seed)

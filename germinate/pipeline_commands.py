@@ -22,11 +22,12 @@ def run(config: Optional[Path] = ConfigOpt, data_root: Optional[Path] = RootOpt,
         set_: list[str] = SetOpt, run_id: Optional[str] = typer.Option(None, help="Name the run")) -> None:
     """Run the whole pipeline (generate -> curate -> tune -> evaluate) into a new run directory."""
     root = start(data_root)
-    from flows.prepare import create_run, preflight
+    from flows.prepare import create_run, preflight, recorded_config
 
     cfg = read_config(config, set_)
     preflight(cfg)
-    _run_pipeline(cfg, root, create_run(root, cfg, "pipeline", run_id))
+    run_dir = create_run(root, cfg, "pipeline", run_id)
+    _run_pipeline(recorded_config(run_dir), root, run_dir)
 
 
 def _run_pipeline(cfg, root: Path, run_dir: RunDir, resuming: bool = False) -> None:
@@ -105,25 +106,27 @@ def eval_(eval_set: Optional[Path] = typer.Option(None, "--eval-set", help="Self
 @app.command()
 def generate(config: Optional[Path] = ConfigOpt, data_root: Optional[Path] = RootOpt,
              seeds: Optional[Path] = typer.Option(None, help="Self-Instruct JSONL seed tasks"),
-             n: Optional[int] = typer.Option(None, "--n", help="Number of new instructions"),
+             n: Optional[int] = typer.Option(None, "--n", help="Rows to keep (generate.num_instructions)"),
              set_: list[str] = SetOpt) -> None:
     """Generate candidates only (curate them later with `germinate curate RUN`)."""
     root = start(data_root)
     from flows.cluster import scheduler, with_runner
     from flows.generate import generate_flow
-    from flows.prepare import create_run, preflight
+    from flows.prepare import create_run, preflight, recorded_config
 
     extra = [("generate.seeds", str(seeds))] if seeds else []
     extra += [("generate.num_instructions", n)] if n is not None else []
     cfg = read_config(config, set_, extra)
     preflight(cfg)
     run_dir = create_run(root, cfg, "generate")
+    cfg = recorded_config(run_dir)  # with its run seed
     with failing(run_dir), scheduler(cfg.cluster) as address:
         with_runner(generate_flow, address)(cfg.generate, str(root), run_dir.run_id, cluster=cfg.cluster,
-                                            languages=cfg.curate.languages)
+                                            curate=cfg.curate)
     run_dir.update_status(status="generated")
-    count = run_dir.status["stages"]["generate"]["candidates"]
-    out.print(f"{count} candidates in {run_dir.file('candidates.jsonl')}")
+    gen = run_dir.status["stages"]["generate"]
+    out.print(f"{gen['candidates']} candidates in {run_dir.file('candidates.jsonl')}: {gen['kept']} pass curation "
+              f"(target {gen['target']}, {len(gen['rounds'])} rounds)")
     out.print(f"curate them with: germinate curate {run_dir.run_id}")
 
 

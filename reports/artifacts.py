@@ -4,16 +4,21 @@
 - `germinate-drop-samples`: a few dropped rows per reason (table)
 - `germinate-eval`: base / champion / candidate per metric with deltas (table)
 - `germinate-summary`: a markdown summary linking the run directory and its report
+- `germinate-novelty`: tonight's novelty figures beside the nights before (table)
 """
 
 from __future__ import annotations
 
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
+from pathlib import Path
+from typing import Any
+
 from core.records import LedgerRow
 from core.store import RunDir
+from reports.novelty import nights, novelty_table
 
-KEYS = ("germinate-drops", "germinate-drop-samples", "germinate-eval", "germinate-summary")
+KEYS = ("germinate-drops", "germinate-drop-samples", "germinate-eval", "germinate-summary", "germinate-novelty")
 
 
 def drop_tables(rows: list[LedgerRow], samples_per_reason: int = 3) -> tuple[list[dict], list[dict]]:
@@ -47,6 +52,14 @@ def publish_curation(run: RunDir, rows: list[LedgerRow]) -> None:
     create_table_artifact(counts, key="germinate-drops", description=f"run {run.run_id}: verdicts and drop reasons")
     create_table_artifact(samples or [{"reason": "none dropped"}], key="germinate-drop-samples",
                           description=f"run {run.run_id}: samples per drop reason")
+
+
+def publish_novelty(data_root: Path, run_id: str, figures: dict[str, Any], generated: int) -> None:
+    history = [n for n in nights(data_root) if n["run_id"] != run_id]
+    history.append({"run_id": run_id, "generated": generated, **figures})
+    table = novelty_table(history)
+    create_table_artifact(table, key="germinate-novelty",
+                          description=f"run {run_id}: {table[0]['new rows']} new rows, {table[0]['verdict']}")
 
 
 def publish_eval(run_id: str, result: dict) -> None:

@@ -6,10 +6,14 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+import json
+from pathlib import Path
+
 from core.errors import GerminateError
 from core.records import LedgerRow
 from core.store import RunDir, atomic_write_jsonl
 from filters.quality import QUALITY_REASONS, rules_for
+from reports.novelty import nights, verdicts
 from reports.outputs import read_ledger
 
 
@@ -27,9 +31,32 @@ def print_summary(console: Console, run: RunDir) -> None:
     for reason, n in stage["drops_by_reason"].items():
         table.add_row(f"  {reason}", str(n))
     console.print(table)
+    console.print(yield_line(run.status))
     if run.status.get("note"):  # e.g. "training skipped: 0 of 8 candidates passed; top reasons: ..."
         console.print(run.status["note"], markup=False, highlight=False, soft_wrap=True)
     console.print(f"run directory: {run.path}")
+
+
+def yield_line(status: dict) -> str:
+    """kept / generated, the top drop reasons and, for a generated run, whether its rounds
+    reached the target: a weak teacher shows here at a glance."""
+    stages = status.get("stages", {})
+    cur, gen = stages.get("curate", {}), stages.get("generate", {})
+    generated, kept = cur.get("generated", 0), cur.get("kept", 0)
+    top = sorted(cur.get("drops_by_reason", {}).items(), key=lambda kv: -kv[1])[:3]
+    line = f"kept {kept} of {generated} generated ({kept / generated:.0%})" if generated else "nothing generated"
+    if top:
+        line += "; top drops: " + ", ".join(f"{k} {v} ({v / generated:.0%})" for k, v in top)
+    if "rounds" in gen:
+        rounds = len(gen["rounds"])
+        line += f"; {rounds} round{'s' * (rounds != 1)}, target {gen['target']} " + \
+            ("reached" if gen["reached"] else "NOT reached: the teacher's yield is low, raise generate.max_rounds "
+             "or use a stronger teacher")
+    novelty = cur.get("novelty")
+    if novelty:
+        line += (f"\npool {novelty['pool_before']} -> {novelty['pool_after']}, {novelty['new_pairs']} new verb-object "
+                 f"pairs, {novelty['dup_of_earlier_nights_share']:.0%} dropped as duplicates of earlier nights")
+    return line
 
 
 def _short(text: str | None, n: int = 100) -> str:
@@ -160,26 +187,36 @@ def run_state(status: dict) -> str:
 
 
 def list_runs(console: Console, data_root) -> None:
-    """Every run: date, kind, status, counts, the candidate's primary score, promotion."""
-    import json
-    from pathlib import Path
-
+    """Every run: date, kind, status, counts, what it added to the pool, the candidate's
+    primary score, promotion; then a warning for nights that found nothing new."""
     runs_dir = Path(data_root) / "runs"
     dirs = sorted((p for p in runs_dir.iterdir() if (p / "status.json").exists()), key=lambda p: p.name) \
         if runs_dir.exists() else []
+    history = nights(data_root, limit=len(dirs) or 1)
+    words = dict(zip([n["run_id"] for n in history], verdicts(history)))
     table = Table(title=f"runs in {runs_dir}")
-    for col in ("run", "created", "kind", "status", "generated", "kept", "score", "promoted", "note"):
-        table.add_column(col, justify="right" if col in ("generated", "kept", "score") else "left")
+    numeric = ("generated", "kept", "pool", "new pairs", "dup earlier", "score")
+    for col in ("run", "created", "kind", "status", *numeric[:-1], "novelty", "score", "promoted", "note"):
+        table.add_column(col, justify="right" if col in numeric else "left")
     for d in dirs:
         status = json.loads((d / "status.json").read_text(encoding="utf-8"))
         cur = status.get("stages", {}).get("curate", {})
+        nov = cur.get("novelty")
         score, promoted = "", ""
         if (d / "eval.json").exists():
             ev = json.loads((d / "eval.json").read_text(encoding="utf-8"))
             value = ev["scores"].get("candidate", {}).get(ev.get("primary_metric", "rouge_l"))
             score = f"{ev.get('primary_metric')}={_fmt(value)}"
             promoted = "yes" if ev.get("decision", {}).get("promote") else "no"
+        novelty = [f"{nov['pool_after']} (+{nov['new_rows']})", str(nov["new_pairs"]),
+                   f"{nov['dup_of_earlier_nights_share']:.0%}"] if nov else ["", "", ""]
+        word = words.get(d.name, "")
         table.add_row(d.name, status.get("created", ""), status.get("kind", ""), run_state(status),
-                      str(cur.get("generated", "")), str(cur.get("kept", "")), score, promoted,
+                      str(cur.get("generated", "")), str(cur.get("kept", "")), *novelty,
+                      f"[red]{word}[/red]" if word not in ("ok", "") else word, score, promoted,
                       Text(status.get("note") or status.get("error") or ""))
     console.print(table if dirs else f"no runs in {runs_dir}")
+    for n, word in list(zip(history, verdicts(history)))[-7:]:  # the last week's warnings
+        if word != "ok":
+            console.print(f"[red]{n['run_id']}: {word}[/red] ({n['new_rows']} new rows; "
+                          f"{n['dup_of_earlier_nights_share']:.0%} of its rows repeated earlier nights)")

@@ -26,6 +26,7 @@ from filters.decontaminate import REASON as EVAL_OVERLAP
 from filters.quality import QUALITY_REASONS, SIGNALS
 from reports.charts import bar_chart, history_chart, lengths_chart, quality_chart, similarity_chart, verb_noun_chart
 from reports.console import METRICS, deciding_scores
+from reports.novelty import nights, novelty_table
 from reports.outputs import read_ledger
 
 DEDUP = {EXACT_DUPLICATE, NEAR_DUPLICATE}
@@ -100,6 +101,7 @@ def build_report(run: RunDir, data_root: Path) -> str:
     points, registry_error = _history(Path(data_root), metric)
     sims = [r.similarity for r in rows if not r.parse_error and r.similarity is not None]
     panels = quality_panels(rows, cfg)
+    novelty = run.status.get("stages", {}).get("curate", {}).get("novelty")
     return template("reports/templates/report.html.jinja").render(
         run_id=run.run_id, status=run.status, has_ledger=ledger.is_file(),
         funnel=stages, funnel_svg=bar_chart(stages, "#2a7"), drops=drops,
@@ -108,6 +110,7 @@ def build_report(run: RunDir, data_root: Path) -> str:
         similarity_svg=similarity_chart(sims, threshold),
         quality=panels, quality_svg=quality_chart(panels),
         diversity=diversity, diversity_svg=verb_noun_chart(diversity),
+        novelty=novelty, nights=novelty_table(nights(Path(data_root), HISTORY_RUNS)),
         samples=samples(rows), similar_reasons=DEDUP, quality_reasons=QUALITY_REASONS, deciding_scores=deciding_scores,
         eval=_eval_result(run), metrics=METRICS, metric=metric, history=points, registry_error=registry_error,
         history_svg=history_chart(points, metric, run.run_id),

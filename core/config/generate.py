@@ -44,6 +44,8 @@ class GenerateConfig(Strict):
 
     teacher: TeacherConfig = TeacherConfig()
     seeds: Path = DEFAULT_SEEDS
+    # Rows KEPT by curation: rounds of generation (instructions, classification, instances,
+    # curation) go on until this many are kept, or for max_rounds.
     num_instructions: int = Field(24, ge=1, le=1_000_000)
     # Self-Instruct shows 8 in-context tasks per request: 6 human seeds + 2 machine ones.
     seed_per_prompt: int = Field(6, ge=1, le=32)
@@ -51,6 +53,14 @@ class GenerateConfig(Strict):
     new_per_request: int = Field(4, ge=1, le=20)
     requests_per_round: int = Field(8, ge=1, le=4096)
     max_rounds: int = Field(10, ge=1, le=100_000)
-    run_seed: int = 0
+    # None: each run gets its own seed, derived from its run id when the run is created and
+    # written into its config.yaml (so `resume` rebuilds the same requests). An int fixes it,
+    # for reproducible experiments.
+    run_seed: int | None = None
+    # How each request picks its in-context examples (generators/example_sampling.py):
+    # `novelty` favours seed tasks and accepted rows whose (verb, object) kind the pool has
+    # least of; `uniform` is Self-Instruct's uniform draw from the seeds and this run's new
+    # instructions, so a fixed run_seed replays a night's requests whatever the pool holds.
+    example_sampling: Literal["novelty", "uniform"] = "novelty"
     instruction_sampling: Sampling = Sampling(temperature=0.9, top_p=0.95, max_tokens=320)
     instance_sampling: Sampling = Sampling(temperature=0.7, top_p=0.95, max_tokens=200)

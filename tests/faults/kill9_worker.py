@@ -2,8 +2,8 @@
 
 Importing Prefect, pyarrow and datasets costs ~5 s, too much to pay 60 times, so this process
 imports germinate once and forks one worker per command line `go DATA_ROOT RUN_SEED KILL_AFTER_S`.
-A worker runs two nights into DATA_ROOT with germinate's real code (bootstrap_instructions and
-add_instances with their checkpoint, curate + check_invariant, write_curated, pool.add_run,
+A worker runs two nights into DATA_ROOT with germinate's real code (generate_rounds with its
+checkpoint, curate + check_invariant, write_curated, pool.add_run,
 the tune flow's body with real peft/TRL training, gate.record) and a fake teacher; the stages
 skip themselves when done, as `germinate resume` does. The student is a tiny randomly
 initialised Llama with a word-level tokenizer built here, so a training run takes a fraction
@@ -40,6 +40,7 @@ import tqdm  # noqa: E402
 # worker hung at its first progress bar (seen once in 40 trials). No monitor, no such lock.
 tqdm.tqdm.monitor_interval = 0
 
+import flows.curate as fc  # noqa: E402
 import flows.generate as fg  # noqa: E402
 import flows.tune as ft  # noqa: E402
 import torch  # noqa: E402
@@ -56,6 +57,8 @@ from core.store import RunDir, atomic_write_jsonl, read_jsonl_rows  # noqa: E402
 # The Prefect task wrapper would start an API server per process; the function it wraps is
 # what a flow run executes.
 fg.ask_teacher = getattr(fg.ask_teacher, "fn", fg.ask_teacher)
+fc.shard_facts = getattr(fc.shard_facts, "fn", fc.shard_facts)  # each round curates (flows.curate.decide_rows)
+fc.apply_filters = getattr(fc.apply_filters, "fn", fc.apply_filters)
 ft.train_task = getattr(ft.train_task, "fn", ft.train_task)
 torch.set_num_threads(1)
 STUDENT = SCRATCH / "tiny-student"
@@ -147,8 +150,7 @@ def night(root: Path, run_id: str, run_seed: int) -> None:
         out = run.file("candidates.jsonl")
         if not (run.stage_done("generate") and out.exists()):
             entering(run_id, "generate")
-            cands = fg.bootstrap_instructions(run, seeds, gen)
-            cands = fg.add_instances(run, cands, seeds, gen)
+            cands = fg.generate_rounds(run, seeds, gen, cur)
             atomic_write_jsonl(out, [c.model_dump() for c in cands])
             run.mark_stage("generate", candidates=len(cands))
         # curate_flow, without the Prefect engine and artifacts

@@ -222,7 +222,7 @@ def test_base_classification_and_instances_are_plain_text_from_the_seeds():
     # Asked again the other way round, with the same demos answered the other way.
     assert inv_a.prompt.endswith("Task: Is this sentence a question?\nIs it open-ended?")
     assert inv_a.prompt.count("Is it open-ended? No") == cls_a.prompt.count("Is it classification? Yes")
-    assert inv_a.index == 2 and inv_a.info == {"id": "a", "inverse": True}
+    assert inv_a.index == cls_a.index == 0 and inv_a.seed == cls_a.seed and inv_a.info == {"id": "a", "inverse": True}
     labelled = apply_classification(cands, [reply(" Yes"), reply(" No"), reply(" No"), reply(" Yes")])
     assert [c.is_classification for c in labelled] == [True, False]
     # A model that says Yes to both questions is not believed: input-first, the safe side.

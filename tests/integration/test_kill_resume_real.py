@@ -68,9 +68,12 @@ ROUNDS, PER_ROUND = 2, 2
 SETS = [
     "generate.num_instructions=50", f"generate.requests_per_round={PER_ROUND}", f"generate.max_rounds={ROUNDS}",
     "generate.new_per_request=3", "generate.instruction_sampling.max_tokens=64",
-    "generate.instance_sampling.max_tokens=48", "generate.run_seed=0",
+    "generate.instance_sampling.max_tokens=48",
     "tune.max_steps=3", "tune.batch_size=1", "tune.include_seeds=true", "tune.max_length=256",
     f"evaluate.eval_set={EVAL_SMALL}", "evaluate.max_tokens=8", "evaluate.judge=false",
+    # Night 2 replays night 1: one fixed run seed, and Self-Instruct's uniform examples (the
+    # novelty rule would show night 2 other examples, since its pool holds night 1's rows).
+    "generate.run_seed=0", "generate.example_sampling=uniform",
 ]
 # Night 1 trains whatever curation kept; night 2 has the default (a night that keeps nothing
 # skips training).

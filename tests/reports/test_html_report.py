@@ -14,8 +14,10 @@ from reports.html_report import build_report, funnel, write_report
 from reports.outputs import write_ledger
 
 SCRIPT = "<script>alert(1)</script>"
-SECTIONS = ["Funnel", "Drops per reason", "Lengths", "Similarity", "Diversity", "Samples per reason",
+SECTIONS = ["Funnel", "Drops per reason", "Lengths", "Similarity", "Diversity", "Novelty", "Samples per reason",
             "Evaluation", "History of"]
+NOVELTY = {"new_rows": 3, "pool_before": 41, "pool_after": 44, "new_pairs": 2, "dup_of_earlier_nights": 1,
+           "dup_of_earlier_nights_share": 0.1429, "dup_of_seeds": 0, "dup_within_run": 1}
 
 
 def ledger() -> list[LedgerRow]:
@@ -46,7 +48,7 @@ def make_run(root: Path, rows: list[LedgerRow] | None, threshold: float = 0.65) 
         write_ledger(run.file("ledger.parquet"), rows)
         kept = sum(r.verdict == "kept" for r in rows)
         run.mark_stage("curate", seconds=1.0, generated=len(rows), kept=kept, dropped=len(rows) - kept,
-                       drops_by_reason=drop_counts(rows))
+                       drops_by_reason=drop_counts(rows), novelty=NOVELTY)
     return run
 
 
@@ -64,6 +66,15 @@ def test_report_is_written_with_every_section_and_inline_charts(report):
         assert re.search(rf"<h2[^>]*>{heading}", html), heading
     # funnel, drops, lengths, similarity, verb-noun rings; no history without a registry
     assert html.count("<svg") == 5
+
+
+def test_novelty_figures_and_the_nights_table_are_shown(report):
+    _, html = report
+    assert "3 new rows kept; pool 41 → 44;" in html
+    assert "2 verb–object pairs the pool and the seeds did not have" in html
+    assert "14% of the generated rows dropped as duplicates of" in html
+    assert re.search(r"<td>run-1</td><td>ok</td><td class=\"n\">7</td>\s*<td class=\"n\">3</td><td class=\"n\">44</td>",
+                     html)
 
 
 def test_drop_counts_appear_per_reason(report):

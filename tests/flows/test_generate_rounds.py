@@ -1,0 +1,224 @@
+"""Generation's rounds: until enough rows are kept, checkpointed per round, resumed identically.
+
+The teacher here is a deterministic stand-in whose replies depend on the request's seed AND on
+the prompt it was shown, so a resumed round that showed other examples would visibly differ.
+It drives the loop's bookkeeping only (stop rule, checkpoints, request indices, the pool the
+run found); the real teacher runs in tests/integration and in the five-night measurement.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+import flows.curate as fc
+import flows.generate as fg
+from core import pool
+from core.config import CurateConfig, DecontaminationRule, GenerateConfig, TeacherConfig, dump_config
+from core.records import LedgerRow, load_tasks
+from core.store import RunDir, read_jsonl_rows
+from flows.checkpoint import read_checkpoint, round_verdicts
+from generators.teacher_types import Completion
+
+SEEDS = Path(__file__).resolve().parents[2] / "seeds" / "tasks.jsonl"
+VERBS = ["Write", "Explain", "Summarize", "List", "Describe", "Compare", "Rewrite", "Classify", "Plan", "Translate"]
+THINGS = ["a poem", "the causes", "three benefits", "the main idea", "two examples", "a polite email",
+          "the difference", "a recipe", "a schedule", "a riddle"]
+TOPICS = ["rain", "volcanoes", "tea", "trains", "gardening", "chess", "rivers", "saving money", "sleep",
+          "bicycles", "the moon", "libraries", "bees", "glaciers", "jazz", "pottery"]
+
+
+class PromptTeacher:
+    """Replies are a pure function of (request seed, schema, prompt text)."""
+
+    name = "prompt-teacher"
+
+    def __init__(self) -> None:
+        self.prompts: list[str] = []
+
+    def complete(self, batch, sampling, seeds, schema=None):
+        title = (schema or {}).get("title", "")
+        self.prompts += [m[0]["content"] for m in batch]
+        return [self._one(seed, title, m[0]["content"]) for seed, m in zip(seeds, batch)]
+
+    def close(self) -> None:
+        pass
+
+    def _one(self, seed: int, title: str, prompt: str) -> Completion:
+        r = random.Random(f"{seed}:{title}:{hashlib.sha256(prompt.encode()).hexdigest()}")
+        if title == "NewTasks":
+            tasks = [f"{r.choice(VERBS)} {r.choice(THINGS)} about {r.choice(TOPICS)}." for _ in range(4)]
+            return Completion(json.dumps({"tasks": tasks}), "stop", 50, 60)
+        if title == "IsClassification":
+            return Completion(json.dumps({"is_classification": r.random() < 0.2}), "stop", 20, 5)
+        words = " ".join(r.choice(TOPICS) for _ in range(r.randint(4, 10)))
+        return Completion(json.dumps({"input": "", "output": f"Here is the answer: {words}."}), "stop", 40, 30)
+
+
+@pytest.fixture
+def teacher(monkeypatch):
+    """The stand-in teacher, and the Prefect task wrappers removed (no API server for a unit test)."""
+    t = PromptTeacher()
+    monkeypatch.setattr(fg, "ask_teacher", fg.ask_teacher.fn)
+    monkeypatch.setattr(fc, "shard_facts", fc.shard_facts.fn)
+    monkeypatch.setattr(fc, "apply_filters", fc.apply_filters.fn)
+    monkeypatch.setitem(fg._TEACHERS, CFG.teacher.model_dump_json(), t)
+    return t
+
+
+CFG = GenerateConfig(teacher=TeacherConfig(backend="openai", model="prompt-teacher"), seeds=SEEDS,
+                     num_instructions=30, requests_per_round=3, max_rounds=6, run_seed=11)
+CURATE = CurateConfig(decontamination=DecontaminationRule(eval_set=None))
+
+
+def new_run(root: Path, run_id: str, cfg: GenerateConfig = CFG) -> RunDir:
+    return RunDir.create(root, run_id, dump_config(cfg), "generate")
+
+
+def generate(root: Path, run_id: str, cfg: GenerateConfig = CFG) -> tuple[RunDir, list]:
+    run = RunDir(root, run_id) if (root / "runs" / run_id).exists() else new_run(root, run_id, cfg)
+    return run, fg.generate_rounds(run, load_tasks(cfg.seeds), cfg, CURATE)
+
+
+def add_night(root: Path, run_id: str, instructions: list[str]) -> None:
+    """Another night's accepted rows in the pool."""
+    rows = [LedgerRow(id=f"{run_id}-{i}", instruction=t, output="ok", verdict="kept") for i, t in enumerate(instructions)]
+    pool.add_run(root, run_id, rows)
+
+
+def test_rounds_stop_once_enough_rows_are_kept_and_log_each_rounds_yield(tmp_path, teacher):
+    run, candidates = generate(tmp_path, "r1")
+    ckpt = read_checkpoint(run.file("checkpoint.json"))
+    rounds = ckpt["rounds"]
+    kept = [r for r in ckpt["rows"] if r["verdict"] == "kept"]
+    assert len(kept) >= CFG.num_instructions
+    # It stopped at the first round that reached the target, not later.
+    assert rounds[-1]["kept_total"] >= CFG.num_instructions > rounds[-2]["kept_total"]
+    assert [y["round"] for y in rounds] == list(range(1, len(rounds) + 1)) and len(rounds) < CFG.max_rounds
+    assert sum(y["generated"] for y in rounds) == len(candidates) == len(ckpt["rows"])
+    assert sum(y["kept"] for y in rounds) == len(kept)
+    assert all(set(y["drops"]) <= {"exact_duplicate", "near_duplicate", "instruction_too_short"} for y in rounds)
+    assert any(y["drops"] for y in rounds)  # the stand-in's near-duplicates are dropped
+    # Request indices run on across rounds, one classify and one instance per parsed instruction.
+    for stage in ("instructions", "classify", "instance"):
+        indices = [e["index"] for e in ckpt["requests"] if e["stage"] == stage]
+        assert indices == list(range(len(indices))), stage
+    assert len([e for e in ckpt["requests"] if e["stage"] == "instance"]) == len(candidates)
+    assert {e["round"] for e in ckpt["requests"]} == set(range(1, len(rounds) + 1))
+    # Each round's verdicts are the ones the curate stage would reach in one pass.
+    one_pass = fc.curate(candidates, CURATE, fc.seed_rows(str(SEEDS)))
+    assert [r.verdict for r in one_pass] == [r["verdict"] for r in ckpt["rows"]]
+    assert [r.reasons for r in one_pass] == [r["reasons"] for r in ckpt["rows"]]
+
+
+def test_a_round_that_keeps_too_few_goes_on_to_max_rounds(tmp_path, teacher):
+    cfg = CFG.model_copy(update={"num_instructions": 10_000, "max_rounds": 2})
+    run, _ = generate(tmp_path, "r1", cfg)
+    assert len(read_checkpoint(run.file("checkpoint.json"))["rounds"]) == 2
+
+
+def test_a_killed_run_resumes_with_the_same_requests_even_after_another_night_grew_the_pool(
+        tmp_path, teacher, monkeypatch):
+    first_night = ["Describe a walk through a quiet forest at dawn.", "Plan a picnic for six friends.",
+                   "Explain how rainbows form."]
+    reference_root, root = tmp_path / "reference", tmp_path / "resumed"
+    for r in (reference_root, root):
+        add_night(r, "night-0", first_night)
+    _, reference = generate(reference_root, "night-1")
+    reference_prompts = list(teacher.prompts)
+
+    # Killed after round 2: the teacher call of round 3 never returns.
+    real_ask, calls = fg.ask, []
+
+    def dies_in_round_3(cfg, requests, sampling, shards=1):
+        if requests and requests[0].stage == "instructions" and len(calls) == 2:
+            raise KeyboardInterrupt("killed")
+        calls.append(1) if requests and requests[0].stage == "instructions" else None
+        return real_ask(cfg, requests, sampling, shards)
+
+    monkeypatch.setattr(fg, "ask", dies_in_round_3)
+    teacher.prompts.clear()
+    with pytest.raises(KeyboardInterrupt):
+        generate(root, "night-1")
+    assert len(read_checkpoint(root / "runs" / "night-1" / "checkpoint.json")["rounds"]) == 2
+    monkeypatch.setattr(fg, "ask", real_ask)
+    # Another night writes the pool before the resume: the run still sees the pool it found.
+    add_night(root, "night-2", ["Write a poem about the sea.", "Name three rivers in Asia."])
+    _, resumed = generate(root, "night-1")
+    assert [c.model_dump() for c in resumed] == [c.model_dump() for c in reference]
+    assert teacher.prompts == reference_prompts  # every request, rebuilt identically
+    ckpt = read_checkpoint(root / "runs" / "night-1" / "checkpoint.json")
+    assert ckpt["pool"] == {"rows": 3, "last_id": "night-0-2"}
+
+
+def test_novelty_examples_come_from_the_pool_and_uniform_ones_do_not(tmp_path, teacher):
+    night = [f"Convert {n} {unit} to metric units." for n, unit in [(3, "miles"), (5, "pounds"), (2, "gallons")]]
+    add_night(tmp_path, "night-0", night)
+    generate(tmp_path, "novel", CFG.model_copy(update={"max_rounds": 1}))
+    assert any(any(t in p for t in night) for p in teacher.prompts if "new tasks" in p)
+    teacher.prompts.clear()
+    generate(tmp_path, "paper", CFG.model_copy(update={"max_rounds": 1, "example_sampling": "uniform"}))
+    assert not any(t in p for t in night for p in teacher.prompts)
+
+
+def test_an_edited_pool_is_an_error_on_resume(tmp_path, teacher):
+    add_night(tmp_path, "night-0", ["Plan a picnic for six friends.", "Explain how rainbows form."])
+    cfg = CFG.model_copy(update={"num_instructions": 10_000, "max_rounds": 1})
+    generate(tmp_path, "r1", cfg)
+    rows = read_jsonl_rows(pool.pool_path(tmp_path))
+    (pool.pool_path(tmp_path)).write_text(json.dumps(rows[1]) + "\n", encoding="utf-8")
+    from core.errors import GerminateError
+
+    with pytest.raises(GerminateError, match="the pool no longer starts with the 2 rows run r1 started from"):
+        generate(tmp_path, "r1", cfg.model_copy(update={"max_rounds": 2}))
+
+
+def test_the_curate_stage_uses_the_rounds_verdicts_unless_settings_or_pool_changed(tmp_path, teacher):
+    """`germinate curate RUN` (the real flow) after generation: the rounds' verdicts when they
+    hold, a fresh decision with other settings or after another night grew the pool."""
+    from core.config import PipelineConfig
+    from core.store import atomic_write_jsonl
+    from germinate.cli import main
+    from reports.outputs import read_ledger
+
+    cfg = PipelineConfig(generate=CFG.model_copy(update={"max_rounds": 2, "num_instructions": 10_000}))
+    # Three runs with one seed against empty pools: the same candidates under three run ids.
+    for root, run_id in ((tmp_path / "a", "same"), (tmp_path / "a", "later"), (tmp_path / "b", "other")):
+        run = RunDir.create(root, run_id, dump_config(cfg), "generate")
+        candidates = fg.generate_rounds(run, load_tasks(CFG.seeds), cfg.generate, cfg.curate)
+        atomic_write_jsonl(run.file("candidates.jsonl"), [c.model_dump() for c in candidates])
+    decided = read_checkpoint(tmp_path / "a" / "runs" / "same" / "checkpoint.json")["rows"]
+    kept = [r["id"] for r in decided if r["verdict"] == "kept"]
+
+    def curate(root, run_id, *sets):
+        assert main(["curate", run_id, "--data-root", str(root), *sets]) == 0
+        run = RunDir(root, run_id)
+        return run.status["stages"]["curate"], read_ledger(run.file("ledger.parquet"))
+
+    stage, ledger = curate(tmp_path / "a", "same")
+    assert stage["reused_round_verdicts"] is True
+    assert [r.model_dump() for r in ledger] == decided
+    assert stage["novelty"]["new_rows"] == stage["kept"] == len(kept)
+
+    # Other settings: the rounds' verdicts do not count.
+    stricter = cfg.curate.model_copy(update={"near_duplicate": cfg.curate.near_duplicate.model_copy(
+        update={"threshold": 0.4})})
+    run = RunDir(tmp_path / "b", "other")
+    state = {"rows": 0, "last_id": None}
+    assert round_verdicts(run, fc.decision_key(cfg.curate, str(CFG.seeds)), state, len(decided)) is not None
+    assert round_verdicts(run, fc.decision_key(stricter, str(CFG.seeds)), state, len(decided)) is None
+
+    # The pool grew ("same" is in it): "later"'s verdicts no longer hold, and each of its
+    # copies of "same"'s kept rows is dropped as a duplicate of an earlier night.
+    stage, ledger = curate(tmp_path / "a", "later")
+    assert stage["reused_round_verdicts"] is False
+    assert stage["kept"] == 0
+    assert stage["novelty"]["pool_before"] == len(kept)
+    # Every row: the copies, and the near-duplicates whose neighbour was one of "same"'s rows.
+    assert stage["novelty"]["dup_of_earlier_nights"] == len(ledger)
+    assert stage["novelty"]["dup_of_earlier_nights_share"] == 1.0
+    assert {r.neighbour_id for r in ledger if r.neighbour_id in set(kept)} == set(kept)
