@@ -2,8 +2,10 @@
 
 Training on (near) copies of eval items would inflate the scores we later report. Two tests,
 because each misses what the other catches:
-- a shared word n-gram (n = cfg.decontamination.ngram, 8 by default) with any eval
-  instruction+input+output catches copied passages, however they are wrapped;
+- a shared word n-gram (n = cfg.decontamination.ngram, 8 by default) between the candidate's
+  instruction+input, or its output, and any eval instruction+input+output catches copied
+  passages, however they are wrapped; the output counts too, because a teacher that has seen
+  an eval item can reproduce its reference answer under a reworded instruction;
 - token ROUGE-L >= the near-duplicate threshold with an eval instruction catches short
   paraphrases that have fewer than n words and so no n-gram at all.
 """
@@ -51,13 +53,14 @@ class EvalIndex:
     def overlap(self, c: Candidate) -> str | None:
         """The id of an eval task `c` overlaps, or None when it is clean.
 
-        Checks the candidate's instruction+input for a shared n-gram first, then its
-        instruction for ROUGE-L >= threshold with an eval instruction.
+        Checks the candidate's instruction+input, then its output, for a shared n-gram,
+        then its instruction for ROUGE-L >= threshold with an eval instruction.
         """
-        for gram in ngrams(words(c.instruction + "\n" + c.input), self.n):
-            task_id = self.grams.get(gram)
-            if task_id is not None:
-                return task_id
+        for text in (c.instruction + "\n" + c.input, c.output):
+            for gram in ngrams(words(text), self.n):
+                task_id = self.grams.get(gram)
+                if task_id is not None:
+                    return task_id
         i, score = best_match(self._encoder.encode(c.instruction), self._codes)
         if i is not None and score >= self.threshold:
             return self.ids[i]
