@@ -2,7 +2,8 @@
 
 - `germinate-drops`: drop counts per reason (table)
 - `germinate-drop-samples`: a few dropped rows per reason (table)
-- `germinate-eval`: base / champion / candidate per metric with deltas (table)
+- `germinate-eval`: base / champion / candidate per metric with intervals, deltas vs base and
+  champion with paired intervals, the judge's counts and the decision's reason (table)
 - `germinate-summary`: a markdown summary linking the run directory and its report
 """
 
@@ -12,6 +13,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from core.records import LedgerRow
 from core.store import RunDir
+from reports import eval_view
 
 KEYS = ("germinate-drops", "germinate-drop-samples", "germinate-eval", "germinate-summary")
 
@@ -30,18 +32,6 @@ def drop_tables(rows: list[LedgerRow], samples_per_reason: int = 3) -> tuple[lis
     return [{"reason": k, "count": v} for k, v in counts.items()], samples
 
 
-def eval_table(result: dict) -> list[dict]:
-    scores = result["scores"]
-    ref = "champion" if "champion" in scores else "base"
-    table = []
-    for metric in sorted({k for s in scores.values() for k in s}):
-        row = {"metric": metric, **{name: s.get(metric) for name, s in scores.items()}}
-        cand, other = scores.get("candidate", {}).get(metric), scores[ref].get(metric)
-        row[f"delta_vs_{ref}"] = cand - other if isinstance(cand, (int, float)) and isinstance(other, (int, float)) else None
-        table.append(row)
-    return table
-
-
 def publish_curation(run: RunDir, rows: list[LedgerRow]) -> None:
     counts, samples = drop_tables(rows)
     create_table_artifact(counts, key="germinate-drops", description=f"run {run.run_id}: verdicts and drop reasons")
@@ -51,7 +41,7 @@ def publish_curation(run: RunDir, rows: list[LedgerRow]) -> None:
 
 def publish_eval(run_id: str, result: dict) -> None:
     decision = result.get("decision", {})
-    create_table_artifact(eval_table(result), key="germinate-eval",
+    create_table_artifact(eval_view.artifact_rows(result), key="germinate-eval",
                           description=f"run {run_id}: {decision.get('reason', 'no decision')}")
 
 

@@ -24,7 +24,7 @@ from filters import drop_counts
 from filters.curate import EXACT_DUPLICATE, NEAR_DUPLICATE
 from filters.decontaminate import REASON as EVAL_OVERLAP
 from reports.charts import bar_chart, history_chart, lengths_chart, similarity_chart, verb_noun_chart
-from reports.console import METRICS
+from reports import eval_view
 from reports.outputs import read_ledger
 
 DEDUP = {EXACT_DUPLICATE, NEAR_DUPLICATE}
@@ -81,6 +81,7 @@ def build_report(run: RunDir, data_root: Path) -> str:
     diversity = verb_noun_table([r.instruction for r in rows if r.verdict == "kept"])
     points, registry_error = _history(Path(data_root), metric)
     sims = [r.similarity for r in rows if not r.parse_error and r.similarity is not None]
+    ev = _eval_result(run)
     return template("reports/templates/report.html.jinja").render(
         run_id=run.run_id, status=run.status, has_ledger=ledger.is_file(),
         funnel=stages, funnel_svg=bar_chart(stages, "#2a7"), drops=drops,
@@ -89,7 +90,10 @@ def build_report(run: RunDir, data_root: Path) -> str:
         similarity_svg=similarity_chart(sims, threshold),
         diversity=diversity, diversity_svg=verb_noun_chart(diversity),
         samples=samples(rows), similar_reasons=DEDUP,
-        eval=_eval_result(run), metrics=METRICS, metric=metric, history=points, registry_error=registry_error,
+        eval=ev, eval_title=eval_view.title(ev) if ev else "", eval_rows=eval_view.metric_rows(ev) if ev else [],
+        eval_models=eval_view.models(ev) if ev else [], eval_opponents=eval_view.opponents(ev) if ev else [],
+        eval_judge=eval_view.judge_lines(ev) if ev else [], eval_notes=eval_view.notes(ev) if ev else [],
+        metric=metric, history=points, registry_error=registry_error,
         history_svg=history_chart(points, metric, run.run_id),
     )
 
