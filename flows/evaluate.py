@@ -56,15 +56,22 @@ def judge_task(judge: TeacherConfig, max_tokens: int, items: list[dict], subject
                        [a.tokens - b.tokens for a, b in zip(subject, opponent)], draws)
 
 
+def cache_keys(config: EvalConfig, base_path: str, items: list[dict], models: dict[str, Path | None]) -> dict[str, str]:
+    """Each model's answer-cache key for these items and settings."""
+    prompts = [[{"role": "user", "content": user_prompt(it)}] for it in items]
+    model_fp = answer_cache.model_fingerprint(base_path)
+    return {name: answer_cache.cache_key(model_fp, answer_cache.adapter_fingerprint(adapter), prompts,
+                                         [it["reference"] for it in items], config.max_tokens, config.backend)
+            for name, adapter in models.items()}
+
+
 def answers_and_losses(config: EvalConfig, base_path: str, data_root: Path, items: list[dict],
                        models: dict[str, Path | None]) -> tuple[dict, dict, dict[str, str]]:
     """(answers, losses, cache state) per model: from the answer cache where an entry exists,
     else computed (all missing models in one engine call) and stored."""
     prompts = [[{"role": "user", "content": user_prompt(it)}] for it in items]
     refs = [it["reference"] for it in items]
-    model_fp = answer_cache.model_fingerprint(base_path)
-    keys = {name: answer_cache.cache_key(model_fp, answer_cache.adapter_fingerprint(adapter), prompts, refs,
-                                         config.max_tokens, config.backend) for name, adapter in models.items()}
+    keys = cache_keys(config, base_path, items, models)
     answers, losses, state = {}, {}, {}
     for name in models:
         hit = answer_cache.load(data_root, keys[name], len(items)) if config.cache_answers else None
@@ -92,9 +99,8 @@ def compare(values: dict, subject: str, opponent: str, draws: Resampler) -> dict
 
 def judge_delta(verdict: dict) -> dict[str, float | None]:
     """The judge's win rate as an improvement over an even 0.5, for the gate."""
-    shift = {k: None if verdict[v] is None else verdict[v] - 0.5
-             for k, v in (("delta", "win_rate"), ("ci_low", "ci_low"), ("ci_high", "ci_high"))}
-    return shift
+    return {k: None if verdict[v] is None else verdict[v] - 0.5
+            for k, v in (("delta", "win_rate"), ("ci_low", "ci_low"), ("ci_high", "ci_high"))}
 
 
 @flow(name="evaluate", log_prints=True)
