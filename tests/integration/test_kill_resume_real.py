@@ -177,7 +177,7 @@ def nights(tmp_path_factory):
     # 3. Resumed to completion.
     proc = cli.start("resume-to-completion", "resume", "night-1")
     cli.finish(proc)
-    seen["champion_after_night_1"] = json.loads((root / "registry.json").read_text())["champion"]["run_id"]
+    seen["champion_after_night_1"] = (json.loads((root / "registry.json").read_text())["champion"] or {}).get("run_id")
 
     # 4. The second night: same config and run seed, uninterrupted.
     proc = cli.start("second-night", "run", "--run-id", "night-2", *sets)
@@ -203,8 +203,10 @@ def test_kill9_in_generation_and_in_training_then_resume_finishes_and_keeps_fini
     assert {"generate", "curate", "tune", "evaluate"} <= set(status["stages"])
     assert status["stages"]["tune"]["steps"] == 3
     assert (night1 / "adapter" / "adapter_model.safetensors").exists()
-    assert json.loads((night1 / "eval.json").read_text())["decision"]["promote"] is True
-    assert seen["champion_after_night_1"] == "night-1"
+    # Recorded once, as decided: the gate (one eval item, 3 steps) may or may not promote it.
+    decision = json.loads((night1 / "eval.json").read_text())["decision"]
+    assert (seen["champion_after_night_1"] == "night-1") is decision["promote"], decision["reason"]
+    assert status["stages"]["evaluate"]["promote"] is decision["promote"]
     # The partial adapter of the killed training is gone, and no other temp file is left.
     assert _temp_leftovers(root) == []
 
@@ -291,4 +293,5 @@ def test_second_night_drops_the_first_nights_instructions_and_the_pool_adds_up(n
     assert status2["status"] == "completed"
     if s2["kept"] == 0:  # nothing new tonight: no adapter, the champion stays
         assert "tune" not in status2["stages"]
-        assert json.loads((root / "registry.json").read_text())["champion"]["run_id"] == "night-1"
+        champion = json.loads((root / "registry.json").read_text())["champion"]
+        assert (champion or {}).get("run_id") == nights["seen"]["champion_after_night_1"]
