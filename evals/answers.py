@@ -112,8 +112,9 @@ def generate_transformers(base_path: str, prompts: list[list[dict]], adapters: d
     return out
 
 
-def heldout_loss(base_path: str, conversations: list[list[dict]], adapter: Path | None) -> float:
-    """Mean token NLL of the reference responses (their EOS included), prompt tokens masked."""
+def heldout_losses(base_path: str, conversations: list[list[dict]], adapter: Path | None) -> list[tuple[float, int]]:
+    """Per item: (summed token NLL, token count) of the reference response, its EOS included,
+    prompt tokens masked. The held-out loss is sum(NLL) / sum(tokens) over the items."""
     import torch
     from peft import PeftModel
     from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -124,7 +125,7 @@ def heldout_loss(base_path: str, conversations: list[list[dict]], adapter: Path 
     if adapter:
         model = PeftModel.from_pretrained(model, str(adapter))
     model.eval()
-    total, count = 0.0, 0
+    losses: list[tuple[float, int]] = []
     for conv in conversations:
         full = tok.apply_chat_template(conv, tokenize=True, return_dict=True)["input_ids"]
         prompt = tok.apply_chat_template(conv[:-1], tokenize=True, add_generation_prompt=True,
@@ -135,7 +136,6 @@ def heldout_loss(base_path: str, conversations: list[list[dict]], adapter: Path 
         with torch.inference_mode():
             loss = model(input_ids=ids, labels=labels).loss
         n = int((labels[0, 1:] != -100).sum())
-        total += float(loss) * n
-        count += n
+        losses.append((float(loss) * n, n))
     del model
-    return total / max(count, 1)
+    return losses

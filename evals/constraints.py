@@ -6,12 +6,17 @@ points", "answer in lowercase"), so no judge model is needed. The eval set store
 a dict next to the task (`SeedTask.constraints`, shapes in `seeds/README.md`) and this module
 checks them.
 
-Two accuracies, as in IFEval: `strict_accuracy` is prompt-level (a task counts only if its
-answer satisfies every one of its constraints) and `constraint_accuracy` is instruction-level
-(each constraint counts on its own). Both use IFEval's strict check of the answer as written;
-IFEval's "loose" variants (re-checking with markdown or a first/last line removed) are not
-reproduced. Both are None, meaning "not applicable", when nothing has
-constraints, so an eval set without them never reports a misleading 0 or 1.
+Four accuracies, as IFEval reports them. Prompt-level: the fraction of constrained items whose
+answer satisfies EVERY one of its constraints. Instruction-level: the fraction of individual
+constraints that pass, so an answer meeting two of three rules earns partial credit. Each in a
+strict version (the answer as written) and a loose one (IFEval's `test_instruction_following_loose`):
+a constraint passes loosely when any of eight variants of the answer passes it: the answer, the
+answer without its first line, without its last line, without both, and each of these four with
+every "*" removed (variants that are blank after stripping are skipped). Loose forgives markdown
+emphasis and a chatty first line ("Sure! Here is the list:") or a sign-off; it can also hide a
+forbidden keyword or a capital letter standing on the first or last line, exactly as in IFEval.
+All are None, meaning "not applicable", when nothing has constraints, so an eval set without
+them never reports a misleading 0 or 1.
 """
 
 from __future__ import annotations
@@ -140,18 +145,46 @@ def check(constraint: Constraint, answer: str) -> bool:
     return CHECKS[kind](constraint, answer)
 
 
-def strict_accuracy(tasks_with_answers: Sequence[tuple[list[Constraint], str]]) -> float | None:
+def validate(constraints: Sequence[Constraint]) -> None:
+    """Raise GerminateError for a malformed or unknown constraint, before any model answers:
+    every check reads its arguments before it looks at the answer."""
+    for constraint in constraints:
+        check(constraint, "")
+
+
+def loose_variants(answer: str) -> list[str]:
+    """IFEval's loose variants of an answer: first and/or last line removed, "*" removed;
+    the blank ones dropped (they would pass "not_contains" or "lowercase" vacuously)."""
+    lines = answer.split("\n")
+    trimmed = [answer, "\n".join(lines[1:]).strip(), "\n".join(lines[:-1]).strip(),
+               "\n".join(lines[1:-1]).strip()]
+    return [v for v in trimmed + [t.replace("*", "") for t in trimmed] if v.strip()]
+
+
+def check_loose(constraint: Constraint, answer: str) -> bool:
+    """True when any loose variant of `answer` satisfies `constraint` (IFEval's loose rule)."""
+    validate([constraint])
+    return any(check(constraint, variant) for variant in loose_variants(answer))
+
+
+def item_results(constraints: Sequence[Constraint], answer: str, loose: bool = False) -> list[bool]:
+    """Pass/fail of each of one item's constraints, strict or loose. Every constraint is
+    checked, so a malformed one raises even when an earlier one already failed."""
+    checker = check_loose if loose else check
+    return [checker(c, answer) for c in constraints]
+
+
+def prompt_level(tasks_with_answers: Sequence[tuple[list[Constraint], str]], loose: bool = False) -> float | None:
     """Prompt-level accuracy: the fraction of constrained items whose answer passes ALL their
     constraints. Items without constraints are left out; None when no item has any."""
-    # A list, not a generator, inside all(): every constraint is checked, so a malformed one
-    # raises even when an earlier constraint of the same item already failed.
-    scored = [all([check(c, answer) for c in constraints])
+    scored = [all(item_results(constraints, answer, loose))
               for constraints, answer in tasks_with_answers if constraints]
     return sum(scored) / len(scored) if scored else None
 
 
-def constraint_accuracy(tasks_with_answers: Sequence[tuple[list[Constraint], str]]) -> float | None:
-    """Instruction-level accuracy: the fraction of all individual constraints that pass, so an
-    answer meeting two of three rules earns partial credit. None when there are none."""
-    scored = [check(c, answer) for constraints, answer in tasks_with_answers for c in constraints]
+def instruction_level(tasks_with_answers: Sequence[tuple[list[Constraint], str]],
+                      loose: bool = False) -> float | None:
+    """Instruction-level accuracy: the fraction of all individual constraints that pass.
+    None when there are none."""
+    scored = [ok for constraints, answer in tasks_with_answers for ok in item_results(constraints, answer, loose)]
     return sum(scored) / len(scored) if scored else None

@@ -1,179 +1,124 @@
-"""The promotion gate: does a newly tuned adapter replace the champion? And the registry that
-remembers the champion and every decision, in `<data_root>/registry.json`.
+"""The promotion gate: does a newly tuned adapter replace the champion?
 
-A candidate is promoted only when its chosen metric beats the champion's by MORE than
-`margin`. Strictly more, because eval scores are noisy (26 tasks move a fraction in steps of
-~0.04): a tie at the margin is not evidence of improvement, and keeping the champion on a tie
-avoids swapping adapters back and forth on noise. Deltas equal to the margin up to float
-rounding (0.75 - 0.70 is 0.05000000000000004) also count as equal, so the decision does not
-hinge on the last bit of a float.
+The candidate faces every opponent it is compared with: always the base model (the student
+without an adapter), and the champion when there is one that can be loaded. It is promoted
+only when, against EVERY opponent,
+
+- the lower bound of the bootstrap confidence interval of its primary-metric improvement is
+  above `margin` (strictly, and a bound equal to the margin up to float rounding does not count:
+  a tie at the margin is no evidence, and keeping the champion then avoids swapping adapters
+  back and forth on noise); the interval is the paired bootstrap over eval items
+  (`evals.bootstrap`), so one decisive item cannot promote on its own;
+- and no secondary metric regresses: its improvement (point estimate) is not below
+  -tolerance. The point estimate, not the interval: a regression does not need to be proven
+  to block a release, only an improvement needs to be proven to make one.
+
+For the judge's win rate, the "improvement" is win rate - 0.5 (an even split of decided
+pairs). There is no "no champion yet, promote": the first candidate must beat the base.
+The decision's `reason` is one sentence for a person; `checks` holds every number behind it.
+The registry that remembers the champion lives in `evals.registry`.
 """
 
 from __future__ import annotations
 
-import json
 import math
-from datetime import datetime, timezone
-from pathlib import Path
-from typing import Any, TypeGuard
+from collections.abc import Mapping
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from core.errors import GerminateError
+from evals.metrics import METRICS, label
+from evals.registry import load, record, registry_path
 
-from core.errors import GerminateError, first_error
-from core.store import atomic_write_json, exclusive, remove_partial
+__all__ = ["decide", "load", "record", "registry_path"]
 
-Scores = dict[str, float | None]
-
-REGISTRY_FILE = "registry.json"
+Delta = Mapping[str, float | None]  # {"delta", "ci_low", "ci_high"}
 
 
-def _usable(value: float | None) -> TypeGuard[float]:
-    return value is not None and not math.isnan(value)
+def _num(x: float) -> str:
+    """+0.031; a nonzero value that rounds to zero keeps two significant digits (+0.00042)."""
+    return f"{x:+.3f}" if x == 0 or abs(x) >= 0.0005 else f"{x:+.2g}"
+
+
+def _above(value: float, bound: float) -> bool:
+    return value > bound and not math.isclose(value, bound, rel_tol=1e-9, abs_tol=1e-12)
+
+
+def _direction(metric: str) -> str:
+    higher = METRICS[metric].higher_is_better if metric in METRICS else True
+    return "" if higher else " (an improvement: lower is better)"
+
+
+def _primary_check(opponent: str, metric: str, d: Delta | None, margin: float, pct: str) -> dict[str, Any]:
+    check = {"opponent": opponent, "metric": metric, "role": "primary", "threshold": margin,
+             "delta": None, "ci_low": None, "ci_high": None, "passed": False}
+    if not d or d.get("delta") is None or d.get("ci_low") is None:
+        return {**check, "text": f"has no {label(metric)} to compare with {opponent}"}
+    check.update(delta=d["delta"], ci_low=d["ci_low"], ci_high=d["ci_high"])
+    ci = f"{pct} CI {_num(d['ci_low'])}..{_num(d['ci_high'])}"
+    if _above(d["ci_low"], margin):
+        text = f"beats {opponent} by {_num(d['delta'])} {label(metric)}{_direction(metric)} ({ci} > margin {margin:g})"
+        return {**check, "passed": True, "text": text}
+    text = (f"does not clear {opponent}: {_num(d['delta'])} {label(metric)}{_direction(metric)} "
+            f"({ci}; the lower bound must exceed margin {margin:g})")
+    return {**check, "text": text}
+
+
+def _secondary_check(opponent: str, metric: str, d: Delta | None, tolerance: float) -> dict[str, Any]:
+    check = {"opponent": opponent, "metric": metric, "role": "secondary", "threshold": -tolerance,
+             "delta": None, "ci_low": None, "ci_high": None, "passed": True}
+    if not d or d.get("delta") is None:
+        return {**check, "text": f"{label(metric)} vs {opponent} n/a"}
+    check.update(delta=d["delta"], ci_low=d.get("ci_low"), ci_high=d.get("ci_high"))
+    regressed = d["delta"] < -tolerance and not math.isclose(d["delta"], -tolerance, rel_tol=1e-9, abs_tol=1e-12)
+    verb = "regresses beyond" if regressed else "within"
+    return {**check, "passed": not regressed,
+            "text": f"{label(metric)} {_num(d['delta'])} vs {opponent} {verb} tolerance {tolerance:g}"}
 
 
 def decide(
-    candidate: Scores,
-    champion: Scores | None,
-    metric: str,
+    comparisons: Mapping[str, Mapping[str, Delta]],
+    primary: str,
     margin: float,
-    higher_is_better: bool = True,
+    tolerances: Mapping[str, float] | None = None,
+    confidence: float = 0.95,
+    champion_missing: str | None = None,
 ) -> dict[str, Any]:
-    """Whether `candidate` should replace `champion`, judged on one metric, with the reason.
+    """Whether the candidate should be promoted, from its comparisons with each opponent.
 
-    Returns {"promote", "reason", "metric", "candidate", "champion", "delta"}, where `delta` is
-    the improvement in the metric's units, positive when the candidate is better (for a
-    lower-is-better metric such as heldout_loss that is champion - candidate).
+    `comparisons` maps an opponent's name as a person reads it ("base", "champion RUN") to
+    {metric: {"delta", "ci_low", "ci_high"}}, delta being the candidate's improvement.
+    `tolerances` maps each secondary metric to the largest regression it may show (the
+    primary metric is never its own secondary). `champion_missing` says why a recorded
+    champion could not be compared; the reason then starts with it.
 
-    - no champion yet: promote (there is nothing to protect);
-    - the candidate has no value for the metric (None/NaN, e.g. strict_accuracy on an eval
-      set without constraints): do not promote;
-    - the champion has no value: do not promote (we cannot show an improvement);
-    - otherwise promote only if delta > margin, strictly (see the module docstring).
-
-    For a pairwise metric such as the judge's win rate, pass the champion's score as 0.5 (it
-    ties with itself). A metric name missing from the candidate's scores is an error, so a
-    typo in the config does not quietly block or allow every promotion.
+    Returns {"promote", "reason", "metric", "margin", "confidence", "opponents", "checks"}.
     """
     if margin < 0 or math.isnan(margin):
         raise GerminateError(f"promotion margin must be >= 0, got {margin}")
-    if metric not in candidate:
-        raise GerminateError(
-            f"metric '{metric}' is not among the candidate's scores ({', '.join(sorted(candidate)) or 'none'})"
-        )
-    cand = candidate[metric]
-    champ = None if champion is None else champion.get(metric)
-    decision: dict[str, Any] = {"promote": False, "reason": "", "metric": metric,
-                                "candidate": cand, "champion": champ, "delta": None}
-    if champion is None:
-        return {**decision, "promote": True, "reason": "no champion yet"}
-    if not _usable(cand):
-        return {**decision, "reason": f"candidate has no '{metric}' score"}
-    if not _usable(champ):
-        return {**decision, "reason": f"champion has no '{metric}' score to compare against"}
-    delta = cand - champ if higher_is_better else champ - cand
-    at_margin = math.isclose(delta, margin, rel_tol=1e-9, abs_tol=1e-12)
-    promote = delta > margin and not at_margin
-    verb = "exceeds" if promote else "does not exceed"
-    return {**decision, "promote": promote, "delta": delta,
-            "reason": f"{metric} improvement {delta:+.4f} {verb} margin {margin:g}"}
-
-
-class Champion(BaseModel):
-    """The adapter currently in use, and the scores that earned it the place."""
-
-    model_config = ConfigDict(extra="allow")
-    run_id: str = Field(min_length=1)
-    adapter: str
-    base_model: str
-    scores: Scores = Field(default_factory=dict)
-
-    @field_validator("scores")
-    @classmethod
-    def _nan_is_na(cls, scores: Scores) -> Scores:
-        # NaN is not JSON (RFC 8259); store an unusable score as null, germinate's "n/a".
-        return {k: None if v is not None and math.isnan(v) else v for k, v in scores.items()}
-
-
-class HistoryEntry(Champion):
-    """One evaluated run: its scores, the gate's decision, whether it was promoted, and when."""
-
-    decision: dict[str, Any] = Field(default_factory=dict)
-    promoted: bool = False
-    time: str = ""
-
-
-class Registry(BaseModel):
-    """The shape of `<data_root>/registry.json`: the champion (or null) and every recorded
-    run, in order. Used to validate the file; `load` and `record` hand out plain dicts.
-
-    Unknown fields are kept (extra="allow") so a file written by a newer germinate survives a
-    rewrite by an older one. Two processes recording at once is not supported: the last
-    atomic write wins.
-    """
-
-    model_config = ConfigDict(extra="allow")
-    champion: Champion | None = None
-    history: list[HistoryEntry] = Field(default_factory=list)
-
-
-def registry_path(data_root: Path) -> Path:
-    return Path(data_root) / REGISTRY_FILE
-
-
-def _read(data_root: Path) -> Registry:
-    path = registry_path(data_root)
-    if not path.exists():
-        return Registry()
-    try:
-        return Registry.model_validate(json.loads(path.read_text(encoding="utf-8")))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise GerminateError(f"{path}: corrupt registry, not valid JSON ({exc}); "
-                             "fix or move the file") from None
-    except ValidationError as exc:
-        where, msg = first_error(exc)
-        where = where or "top level"
-        raise GerminateError(f"{path}: corrupt registry at '{where}': {msg}; "
-                             "fix or move the file") from None
-
-
-def load(data_root: Path) -> dict[str, Any]:
-    """{"champion": {...} | None, "history": [...]} from `<data_root>/registry.json`; empty if
-    the file does not exist yet. A file that is not a valid registry is an error naming it,
-    never silently reset: it holds the only record of which adapter is the champion."""
-    return _read(data_root).model_dump(mode="json")
-
-
-def record(data_root: Path, entry: dict[str, Any], promote: bool) -> dict[str, Any]:
-    """Add `entry` (run_id, adapter, base_model, scores, decision[, time]) to the history,
-    marked `promoted`, and make it the champion when `promote`; write the file atomically and
-    return the new registry.
-
-    Idempotent per run_id: recording a run again replaces its history entry in place. Not
-    promoting never changes the champion, even when the entry is the champion's own run.
-    """
-    # Read-modify-write under a lock: two runs finishing at once must not lose an entry.
-    with exclusive(registry_path(data_root).with_name(".registry.lock"), "the registry"):
-        remove_partial(registry_path(data_root))  # a killed writer's temp copy
-        return _record(data_root, entry, promote)
-
-
-def _record(data_root: Path, entry: dict[str, Any], promote: bool) -> dict[str, Any]:
-    registry = _read(data_root)
-    stamped = {"time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-               **entry, "promoted": promote}
-    try:
-        row = HistoryEntry.model_validate(stamped)
-    except ValidationError as exc:
-        key, msg = first_error(exc)
-        raise GerminateError(f"registry entry field '{key}': {msg}") from None
-    ids = [h.run_id for h in registry.history]
-    if row.run_id in ids:
-        registry.history[ids.index(row.run_id)] = row
+    if not comparisons:
+        raise GerminateError("the gate needs at least one opponent (the base model)")
+    pct = f"{confidence * 100:g}%"
+    checks = [_primary_check(opp, primary, by_metric.get(primary), margin, pct)
+              for opp, by_metric in comparisons.items()]
+    for metric, tolerance in (tolerances or {}).items():
+        if metric != primary:
+            checks += [_secondary_check(opp, metric, by_metric.get(metric), tolerance)
+                       for opp, by_metric in comparisons.items()]
+    promote = all(c["passed"] for c in checks)
+    primaries = [c for c in checks if c["role"] == "primary"]
+    secondaries = [c for c in checks if c["role"] == "secondary"]
+    failed = [c for c in secondaries if not c["passed"]]
+    if all(c["passed"] for c in primaries):
+        sentence = "candidate " + " and ".join(c["text"] for c in primaries)
     else:
-        registry.history.append(row)
-    if promote:
-        registry.champion = Champion.model_validate(
-            row.model_dump(include={"run_id", "adapter", "base_model", "scores"}))
-    data = registry.model_dump(mode="json")
-    atomic_write_json(registry_path(data_root), data)
-    return data
+        sentence = "candidate " + "; ".join(c["text"] for c in primaries if not c["passed"])
+        if any(c["passed"] for c in primaries):
+            sentence += " (it " + " and ".join(c["text"] for c in primaries if c["passed"]) + ")"
+    if failed:
+        sentence += "; " + "; ".join(c["text"] for c in failed)
+    elif secondaries:
+        sentence += "; " + ", ".join(c["text"] for c in secondaries)
+    if champion_missing:
+        sentence = f"{champion_missing}: compared with the base only; {sentence}"
+    return {"promote": promote, "reason": sentence, "metric": primary, "margin": margin,
+            "confidence": confidence, "opponents": list(comparisons), "checks": checks}

@@ -1,10 +1,23 @@
-"""Pairwise judging: the teacher says whether the candidate adapter's answer or the champion's
-answer better follows each instruction, and the wins become a win rate with a bootstrap CI.
+"""Pairwise judging: a judge model says whether the subject's answer (the candidate adapter's) or
+the opponent's (the base model's or the champion's) better follows each instruction.
 
 LLM judges prefer whichever answer they see first (or second), whatever it says. MT-Bench
 (Zheng et al. 2023, "Judging LLM-as-a-Judge", section 3.4) cancels this by asking in both
-orders and declaring a win only when the verdict survives the swap; an inconsistent pair is a
-tie. `pair_outcome` applies that rule, so a judge that always answers "A" scores exactly 0.5.
+orders and declaring a winner only when the verdict survives the swap. Each item gets one
+outcome (`pair_outcome`), from the subject's side:
+
+- win / loss: both orders prefer the subject / the opponent;
+- tie: both orders say tie, or one says tie and the other prefers an answer (no preference
+  survives the swap, but the two orders do not contradict each other);
+- split: the orders contradict each other (A then A, or B then B: position bias);
+- undecided: at least one order's reply could not be parsed: one order alone would bring the
+  position bias back, so it never decides.
+
+Win, loss and tie are *decided*. The win rate is (wins + ties / 2) / decided, with a bootstrap
+interval, and None ("n/a") when nothing was decided: a judge that only ever says "A" gives
+every pair a split and no win rate at all, rather than a confident-looking 0.5. Splits and
+undecided pairs are counted and reported next to it. `evals.length_control` adds the
+length-controlled win rate.
 
 Everything here is pure: the model call is the `ask` callable the caller passes in.
 """
@@ -14,11 +27,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-import numpy as np
-
 from core.errors import GerminateError
 from core.json_text import extract_json
 from core.templating import template
+from evals.bootstrap import Resampler, score_ci
+from evals.length_control import lc_win_rate
 
 Messages = list[dict[str, str]]
 Verdict = str  # "A", "B" or "tie"
@@ -31,9 +44,13 @@ JUDGE_SCHEMA: dict[str, Any] = {
     "additionalProperties": False,
 }
 
-# Candidate's score for each verdict, by the slot the candidate was shown in.
-_AS_A = {"A": 1.0, "B": 0.0, "tie": 0.5}
-_AS_B = {"A": 0.0, "B": 1.0, "tie": 0.5}
+WIN, LOSS, TIE, SPLIT, UNDECIDED = "win", "loss", "tie", "split", "undecided"
+OUTCOMES = (WIN, LOSS, TIE, SPLIT, UNDECIDED)
+# The subject's score for each decided outcome; split and undecided have none.
+OUTCOME_VALUE = {WIN: 1.0, TIE: 0.5, LOSS: 0.0}
+# What each verdict means for the subject, by the slot it was shown in.
+_AS_A = {"A": WIN, "B": LOSS, "tie": TIE}
+_AS_B = {"A": LOSS, "B": WIN, "tie": TIE}
 
 
 def judge_messages(instruction: str, input: str, answer_a: str, answer_b: str) -> Messages:
@@ -62,73 +79,63 @@ def parse_verdict(text: str | None) -> Verdict | None:
     return _normalise(parsed if isinstance(parsed, str) else text)
 
 
-def pair_outcome(verdict_ab: Verdict | None, verdict_ba: Verdict | None) -> float | None:
-    """The candidate's score for one item judged in both orders: it is answer A in the first
-    order and answer B in the second. 1.0 when it wins both, 0.0 when it loses both, 0.5 for
-    anything else (a tie, or a split that only reflects position bias: MT-Bench's rule).
-    With one reply unparseable the other decides alone; None when neither parsed."""
-    first = _AS_A.get(verdict_ab) if verdict_ab is not None else None
-    second = _AS_B.get(verdict_ba) if verdict_ba is not None else None
-    if first is None:
-        return second
-    if second is None:
+def pair_outcome(verdict_ab: Verdict | None, verdict_ba: Verdict | None) -> str:
+    """The subject's outcome for one item judged in both orders: it is answer A in the first
+    order and answer B in the second (rules in the module docstring)."""
+    if verdict_ab is None or verdict_ba is None:
+        return UNDECIDED
+    first, second = _AS_A[verdict_ab], _AS_B[verdict_ba]
+    if first == second:
         return first
-    return first if first == second else 0.5
+    return TIE if TIE in (first, second) else SPLIT
 
 
-def win_rate(outcomes: Sequence[float | None], n_boot: int = 1000, seed: int = 0) -> dict[str, Any]:
-    """Mean candidate score over judged items (a tie counts half) with a 95% percentile
-    bootstrap CI (Efron & Tibshirani 1993): resample the items with replacement `n_boot` times
-    with a seeded numpy RNG, so the same outcomes always give the same interval.
-
-    Returns {"win_rate", "ci_low", "ci_high", "n", "n_unjudged"}; the rate and CI are None
-    when no item was judged. A win rate of 0.5 means "no better than the champion".
-    """
-    if n_boot < 1:
-        raise GerminateError(f"n_boot must be at least 1, got {n_boot}")
-    judged = np.array([o for o in outcomes if o is not None], dtype=float)
-    result: dict[str, Any] = {"win_rate": None, "ci_low": None, "ci_high": None,
-                              "n": int(judged.size), "n_unjudged": len(outcomes) - int(judged.size)}
-    if judged.size == 0:
-        return result
-    rng = np.random.default_rng(seed)
-    means = judged[rng.integers(0, judged.size, size=(n_boot, judged.size))].mean(axis=1)
-    low, high = np.percentile(means, [2.5, 97.5])
-    result.update(win_rate=float(judged.mean()), ci_low=float(low), ci_high=float(high))
-    return result
+def summarize(outcomes: Sequence[str], length_diffs: Sequence[float], draws: Resampler) -> dict[str, Any]:
+    """Counts of each outcome, the win rate over decided items with its bootstrap interval,
+    and the length-controlled win rate with its interval, from per-item outcomes and token
+    count differences (subject - opponent)."""
+    values = [OUTCOME_VALUE.get(o) for o in outcomes]
+    counts = {name: sum(o == name for o in outcomes) for name in OUTCOMES}
+    decided = [1.0 if v is not None else 0.0 for v in values]
+    rate = score_ci([v or 0.0 for v in values], decided, draws)
+    return {"counts": counts, "n": len(outcomes), "decided": int(sum(decided)),
+            "win_rate": rate["value"], "ci_low": rate["ci_low"], "ci_high": rate["ci_high"],
+            **lc_win_rate(values, length_diffs, draws)}
 
 
 def judge_pairs(
     items: Sequence[Mapping[str, Any]],
-    candidate_answers: Sequence[str],
-    champion_answers: Sequence[str],
+    subject_answers: Sequence[str],
+    opponent_answers: Sequence[str],
     ask: Callable[[list[Messages]], list[str]],
-    n_boot: int = 1000,
-    seed: int = 0,
+    length_diffs: Sequence[float] | None = None,
+    draws: Resampler | None = None,
 ) -> dict[str, Any]:
-    """Judge the candidate against the champion on every item ({"instruction", "input"?, ...},
+    """Judge the subject against the opponent on every item ({"instruction", "input"?, ...},
     e.g. an eval-set row; other keys are ignored).
 
-    Both orders of every item go to `ask` in ONE batch (candidate-first at even positions,
-    champion-first at odd), so a batched backend can schedule them together. Returns
-    `win_rate(...)` plus "outcomes" (per item, aligned with `items`) and "verdicts" (the
+    Both orders of every item go to `ask` in ONE batch (subject-first at even positions,
+    opponent-first at odd), so a batched backend can schedule them together. Returns
+    `summarize(...)` plus "outcomes" (per item, aligned with `items`) and "verdicts" (the
     parsed [first-order, second-order] verdicts per item, for auditing the judge).
+    `length_diffs` default to 0 (no length control); `draws` to a fresh seeded Resampler.
     """
-    if not len(items) == len(candidate_answers) == len(champion_answers):
+    if not len(items) == len(subject_answers) == len(opponent_answers):
         raise GerminateError(
-            f"judge_pairs: {len(items)} items but {len(candidate_answers)} candidate and "
-            f"{len(champion_answers)} champion answers"
+            f"judge_pairs: {len(items)} items but {len(subject_answers)} subject and "
+            f"{len(opponent_answers)} opponent answers"
         )
     batch: list[Messages] = []
-    for item, cand, champ in zip(items, candidate_answers, champion_answers):
+    for item, mine, theirs in zip(items, subject_answers, opponent_answers):
         instruction, input = item["instruction"], item.get("input") or ""
-        batch.append(judge_messages(instruction, input, cand, champ))
-        batch.append(judge_messages(instruction, input, champ, cand))
+        batch.append(judge_messages(instruction, input, mine, theirs))
+        batch.append(judge_messages(instruction, input, theirs, mine))
     replies = ask(batch) if batch else []
     if len(replies) != len(batch):
         raise GerminateError(f"judge returned {len(replies)} replies for {len(batch)} prompts")
     verdicts = [[parse_verdict(replies[i]), parse_verdict(replies[i + 1])]
                 for i in range(0, len(batch), 2)]
     outcomes = [pair_outcome(ab, ba) for ab, ba in verdicts]
-    return {**win_rate(outcomes, n_boot=n_boot, seed=seed), "outcomes": outcomes,
-            "verdicts": verdicts}
+    diffs = list(length_diffs) if length_diffs is not None else [0.0] * len(items)
+    return {**summarize(outcomes, diffs, draws or Resampler.create(len(items))),
+            "outcomes": outcomes, "verdicts": verdicts}

@@ -3,8 +3,10 @@
 Training on (near) copies of eval items would inflate the scores we later report. Two tests,
 because each misses what the other catches:
 - a shared n-gram of matching tokens (n = cfg.decontamination.ngram, 8 by default; words,
-  or for Hangul content morphemes, `core.text.match_tokens`) with any eval
-  instruction+input+output catches copied passages, however they are wrapped or spaced;
+  or for Hangul content morphemes, `core.text.match_tokens`) between the candidate's
+  instruction+input, or its output, and any eval instruction+input+output catches copied
+  passages, however they are wrapped or spaced; the output counts too, because a teacher that
+  has seen an eval item can reproduce its reference answer under a reworded instruction;
 - token ROUGE-L >= the near-duplicate threshold with an eval instruction (the same score as
   near-duplicates, `filters.similarity`) catches short paraphrases that have fewer than n
   tokens and so no n-gram at all, and Korean rewrites that only change spacing, particles
@@ -54,13 +56,14 @@ class EvalIndex:
     def overlap(self, c: Candidate) -> str | None:
         """The id of an eval task `c` overlaps, or None when it is clean.
 
-        Checks the candidate's instruction+input for a shared n-gram first, then its
-        instruction for ROUGE-L >= threshold with an eval instruction.
+        Checks the candidate's instruction+input, then its output, for a shared n-gram,
+        then its instruction for ROUGE-L >= threshold with an eval instruction.
         """
-        for gram in ngrams(match_tokens(c.instruction + "\n" + c.input), self.n):
-            task_id = self.grams.get(gram)
-            if task_id is not None:
-                return task_id
+        for text in (c.instruction + "\n" + c.input, c.output):
+            for gram in ngrams(match_tokens(text), self.n):
+                task_id = self.grams.get(gram)
+                if task_id is not None:
+                    return task_id
         i, score = best_match(self._encoder.encode(c.instruction), self._codes)
         if i is not None and score >= self.threshold:
             return self.ids[i]

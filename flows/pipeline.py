@@ -75,7 +75,8 @@ def tune_and_evaluate(config: PipelineConfig, run: RunDir) -> dict:
         run.update_status(status="completed", note=f"training skipped: {line}", skipped=["tune", "evaluate"])
         finish(run)
         return run.status
-    adapter = tune_flow(config.tune, data_root, run_id, seeds=str(gen.seeds))
+    adapter = tune_flow(config.tune, data_root, run_id, seeds=str(gen.seeds),
+                        eval_set=str(config.evaluate.eval_set), curate=config.curate)
     if not run.stage_done("evaluate"):
         started = time.perf_counter()
         result = evaluate_flow(config.evaluate, config.tune.student, gen.teacher, data_root,

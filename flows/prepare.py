@@ -17,18 +17,23 @@ from core.fingerprints import fingerprint_file
 from core.models import resolve_model
 from core.records import load_tasks
 from core.store import RunDir, new_run_id
+from flows.evaluate_checks import check_evaluation, print_warnings
 from flows.generate import preflight_teacher
 
 
-def preflight(cfg: PipelineConfig, teacher: bool = True) -> None:
-    """Seeds, eval set and (unless `teacher=False`, e.g. a resumed run whose generation is done)
-    the teacher: an in-process engine is built now and reused by the flow, an endpoint is reached."""
+def preflight(cfg: PipelineConfig, teacher: bool = True, evaluation: bool = True) -> None:
+    """Seeds, eval set, (unless `evaluation=False`: generation only) the evaluation's settings
+    and judge (`flows.evaluate_checks.check_evaluation`), and (unless `teacher=False`, e.g. a
+    resumed run whose generation is done) the teacher: an in-process engine is built now and
+    reused by the flow, an endpoint is reached."""
     load_tasks(cfg.generate.seeds, "seed")
     if cfg.curate.decontamination.eval_set:
         load_tasks(cfg.curate.decontamination.eval_set, "eval")
     preflight_quality(cfg.curate)
+    warnings = check_evaluation(cfg) if evaluation else []
     if teacher:
         preflight_teacher(cfg.generate.teacher, cfg.cluster)
+    print_warnings(warnings)
 
 
 def preflight_quality(cfg: CurateConfig) -> None:

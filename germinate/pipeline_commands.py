@@ -56,7 +56,8 @@ def resume(run: str = typer.Argument(..., help="A run id or directory"),
     # Loading the in-process engine costs 20-30 s: skip it when no stage left needs it (the
     # judge does; it is then loaded before training, the order a fresh run uses).
     done = run_dir.stage_done
-    preflight(cfg, teacher=not done("generate") or (cfg.evaluate.judge and not done("evaluate")))
+    judge_is_teacher = cfg.evaluate.judge.resolve(cfg.generate.teacher) == cfg.generate.teacher
+    preflight(cfg, teacher=not done("generate") or (judge_is_teacher and not done("evaluate")))
     _run_pipeline(cfg, run_dir.data_root, run_dir, resuming=True)
 
 
@@ -76,7 +77,8 @@ def tune(run: str = typer.Argument(..., help="A curated run id or directory"),
         raise GerminateError(f"run {run_dir.run_id} kept no examples, nothing new to tune on "
                              "(--set tune.skip_when_nothing_kept=false trains on the pool and seeds anyway)")
     with failing(run_dir):
-        adapter = tune_flow(cfg.tune, str(run_dir.data_root), run_dir.run_id, seeds=str(cfg.generate.seeds))
+        adapter = tune_flow(cfg.tune, str(run_dir.data_root), run_dir.run_id, seeds=str(cfg.generate.seeds),
+                            eval_set=str(cfg.evaluate.eval_set), curate=cfg.curate)
     out.print(f"adapter: {adapter}")
 
 
@@ -86,18 +88,21 @@ def eval_(eval_set: Optional[Path] = typer.Option(None, "--eval-set", help="Self
           adapter: Optional[Path] = typer.Option(None, "--adapter", help="LoRA adapter to evaluate"),
           config: Optional[Path] = ConfigOpt, data_root: Optional[Path] = RootOpt,
           set_: list[str] = SetOpt) -> None:
-    """Base vs champion (vs --adapter) on a held-out set; prints the table, changes nothing."""
+    """Base vs champion (vs --adapter) on a held-out set: every metric with its CI, deltas with paired CIs,
+    the judge's counts. Records no decision (only answers, in the answer cache)."""
     root = start(data_root)
     from evals.answers import check_adapter
-    from flows.evaluate import eval_items, evaluate_flow
+    from flows.evaluate import evaluate_flow
+    from flows.evaluate_checks import check_evaluation, print_warnings
 
     extra = [("evaluate.eval_set", str(eval_set))] if eval_set else []
     extra += [("tune.student", model)] if model else []
     cfg = read_config(config, set_, extra)
-    eval_items(cfg.evaluate.eval_set)  # a bad eval file fails here, before any model loads
+    warnings = check_evaluation(cfg, seeds=False)  # a bad eval file or judge fails here, before any model loads
     if adapter is not None:
         # Before any flow starts: a wrong adapter is bad input, reported in one line.
         check_adapter(adapter, resolve_model(cfg.tune.student))
+    print_warnings(warnings)
     result = evaluate_flow(cfg.evaluate, cfg.tune.student, cfg.generate.teacher, str(root),
                            candidate=str(adapter) if adapter else None, record=False)
     print_eval(out, result)
@@ -117,7 +122,7 @@ def generate(config: Optional[Path] = ConfigOpt, data_root: Optional[Path] = Roo
     extra = [("generate.seeds", str(seeds))] if seeds else []
     extra += [("generate.num_instructions", n)] if n is not None else []
     cfg = read_config(config, set_, extra)
-    preflight(cfg)
+    preflight(cfg, evaluation=False)
     run_dir = create_run(root, cfg, "generate")
     cfg = recorded_config(run_dir)  # with its run seed
     with failing(run_dir), scheduler(cfg.cluster) as address:

@@ -2,7 +2,8 @@
 
 - `germinate-drops`: drop counts per reason (table)
 - `germinate-drop-samples`: a few dropped rows per reason (table)
-- `germinate-eval`: base / champion / candidate per metric with deltas (table)
+- `germinate-eval`: base / champion / candidate per metric with intervals, deltas vs base and
+  champion with paired intervals, the judge's counts and the decision's reason (table)
 - `germinate-summary`: a markdown summary linking the run directory and its report
 - `germinate-novelty`: tonight's novelty figures beside the nights before (table)
 """
@@ -17,6 +18,7 @@ from typing import Any
 from core.records import LedgerRow
 from core.store import RunDir
 from reports.novelty import nights, novelty_table
+from reports import eval_view
 
 KEYS = ("germinate-drops", "germinate-drop-samples", "germinate-eval", "germinate-summary", "germinate-novelty")
 
@@ -33,18 +35,6 @@ def drop_tables(rows: list[LedgerRow], samples_per_reason: int = 3) -> tuple[lis
                                 "output": (r.output or r.raw or "")[:200],
                                 "similarity": r.similarity, "neighbour": (r.neighbour_text or "")[:120]})
     return [{"reason": k, "count": v} for k, v in counts.items()], samples
-
-
-def eval_table(result: dict) -> list[dict]:
-    scores = result["scores"]
-    ref = "champion" if "champion" in scores else "base"
-    table = []
-    for metric in sorted({k for s in scores.values() for k in s}):
-        row = {"metric": metric, **{name: s.get(metric) for name, s in scores.items()}}
-        cand, other = scores.get("candidate", {}).get(metric), scores[ref].get(metric)
-        row[f"delta_vs_{ref}"] = cand - other if isinstance(cand, (int, float)) and isinstance(other, (int, float)) else None
-        table.append(row)
-    return table
 
 
 def publish_curation(run: RunDir, rows: list[LedgerRow]) -> None:
@@ -64,7 +54,7 @@ def publish_novelty(data_root: Path, run_id: str, figures: dict[str, Any], gener
 
 def publish_eval(run_id: str, result: dict) -> None:
     decision = result.get("decision", {})
-    create_table_artifact(eval_table(result), key="germinate-eval",
+    create_table_artifact(eval_view.artifact_rows(result), key="germinate-eval",
                           description=f"run {run_id}: {decision.get('reason', 'no decision')}")
 
 

@@ -14,6 +14,7 @@ from core.records import LedgerRow
 from core.store import RunDir, atomic_write_jsonl
 from filters.quality import QUALITY_REASONS, rules_for
 from reports.novelty import nights, verdicts
+from reports import eval_view
 from reports.outputs import read_ledger
 
 
@@ -111,45 +112,32 @@ def inspect_run(console: Console, run: RunDir, reason: str | None, limit: int) -
         console.print(table)
 
 
-METRICS = [("rouge_l", "ROUGE-L"), ("constraint_accuracy", "constraint accuracy"),
-           ("eos_rate", "ends with EOS"), ("heldout_loss", "held-out loss (lower is better)"),
-           ("mean_answer_tokens", "answer tokens"), ("judge_win_rate", "judge win rate")]
-
-
 def _fmt(value) -> str:
     return "n/a" if value is None else f"{value:.3f}" if isinstance(value, float) else str(value)
 
 
 def print_eval(console: Console, result: dict) -> None:
-    """base / champion / candidate per metric, the delta, and the promotion decision."""
-    scores = result["scores"]
-    names = [n for n in ("base", "champion", "candidate") if n in scores]
-    ref = "champion" if "champion" in scores else "base"
-    table = Table(title=f"held-out eval: {result['items']} items from {result['eval_set']}")
+    """Each model's metrics with their intervals, the subject's deltas vs base and champion with
+    paired intervals, the judge's counts, notes (a champion that could not be loaded), and the
+    decision with its reason."""
+    names, opps = eval_view.models(result), eval_view.opponents(result)
+    subject = result.get("subject") or "candidate"
+    table = Table(title=eval_view.title(result))
     table.add_column("metric")
     for n in names:
         table.add_column(n, justify="right")
-    if "candidate" in scores:
-        table.add_column(f"delta vs {ref}", justify="right")
-    for key, label in METRICS:
-        if not any(key in scores[n] for n in names):
-            continue
-        row = [label] + [_fmt(scores[n].get(key)) for n in names]
-        if "candidate" in scores:
-            a, b = scores["candidate"].get(key), scores[ref].get(key)
-            delta = _fmt(a - b) if isinstance(a, (int, float)) and isinstance(b, (int, float)) else "n/a"
-            if key == "judge_win_rate" and "judge" in result:
-                j = result["judge"]
-                delta += f" (95% CI {_fmt(j.get('ci_low'))}..{_fmt(j.get('ci_high'))})"
-            row.append(delta)
-        table.add_row(*row)
+    for opp in opps:
+        table.add_column(f"{subject} vs {opp}", justify="right")
+    for row in eval_view.metric_rows(result):
+        table.add_row(row["label"], *[row[n]["text"] for n in names], *[row[f"vs_{o}"]["text"] for o in opps])
     console.print(table)
-    if result.get("note"):
-        console.print(result["note"])
+    for line in eval_view.judge_lines(result) + eval_view.notes(result):
+        console.print(line, markup=False)
     if "decision" in result:
         d = result["decision"]
         verdict = "[green]PROMOTED[/green]" if d["promote"] else "[yellow]not promoted[/yellow]"
-        console.print(f"{verdict}: {d['reason']}")
+        console.print(f"{verdict}: ", end="")
+        console.print(d["reason"], markup=False)
 
 
 def diff_runs(console: Console, a: RunDir, b: RunDir) -> None:

@@ -24,8 +24,9 @@ from filters import drop_counts
 from filters.curate import EXACT_DUPLICATE, NEAR_DUPLICATE
 from filters.decontaminate import REASON as EVAL_OVERLAP
 from filters.quality import QUALITY_REASONS, SIGNALS
+from reports import eval_view
 from reports.charts import bar_chart, history_chart, lengths_chart, quality_chart, similarity_chart, verb_noun_chart
-from reports.console import METRICS, deciding_scores
+from reports.console import deciding_scores
 from reports.novelty import nights, novelty_table
 from reports.outputs import read_ledger
 
@@ -102,6 +103,7 @@ def build_report(run: RunDir, data_root: Path) -> str:
     sims = [r.similarity for r in rows if not r.parse_error and r.similarity is not None]
     panels = quality_panels(rows, cfg)
     novelty = run.status.get("stages", {}).get("curate", {}).get("novelty")
+    ev = _eval_result(run)
     return template("reports/templates/report.html.jinja").render(
         run_id=run.run_id, status=run.status, has_ledger=ledger.is_file(),
         funnel=stages, funnel_svg=bar_chart(stages, "#2a7"), drops=drops,
@@ -112,7 +114,10 @@ def build_report(run: RunDir, data_root: Path) -> str:
         diversity=diversity, diversity_svg=verb_noun_chart(diversity),
         novelty=novelty, nights=novelty_table(nights(Path(data_root), HISTORY_RUNS)),
         samples=samples(rows), similar_reasons=DEDUP, quality_reasons=QUALITY_REASONS, deciding_scores=deciding_scores,
-        eval=_eval_result(run), metrics=METRICS, metric=metric, history=points, registry_error=registry_error,
+        eval=ev, eval_title=eval_view.title(ev) if ev else "", eval_rows=eval_view.metric_rows(ev) if ev else [],
+        eval_models=eval_view.models(ev) if ev else [], eval_opponents=eval_view.opponents(ev) if ev else [],
+        eval_judge=eval_view.judge_lines(ev) if ev else [], eval_notes=eval_view.notes(ev) if ev else [],
+        metric=metric, history=points, registry_error=registry_error,
         history_svg=history_chart(points, metric, run.run_id),
     )
 

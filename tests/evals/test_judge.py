@@ -3,7 +3,8 @@ import json
 import pytest
 
 from core.errors import GerminateError
-from evals.judge import JUDGE_SCHEMA, judge_messages, judge_pairs, pair_outcome, parse_verdict, win_rate
+from evals.bootstrap import Resampler
+from evals.judge import JUDGE_SCHEMA, judge_messages, judge_pairs, pair_outcome, parse_verdict
 
 GOOD = "Paris is the capital of France."
 BAD = "I like turtles."
@@ -62,22 +63,48 @@ def test_parse_verdict(text, verdict):
 
 
 @pytest.mark.parametrize("ab, ba, outcome", [
-    ("A", "B", 1.0),    # candidate wins in both orders
-    ("B", "A", 0.0),    # loses in both
-    ("A", "A", 0.5),    # split: the judge just prefers slot A
-    ("B", "B", 0.5),    # split: the judge just prefers slot B
-    ("tie", "tie", 0.5),
-    ("A", "tie", 0.5),  # a win only counts when it survives the swap
-    (None, "B", 1.0),   # one order unparseable: the other decides alone
-    ("B", None, 0.0),
-    (None, "tie", 0.5),
-    (None, None, None),
+    ("A", "B", "win"),     # the subject wins in both orders
+    ("B", "A", "loss"),    # loses in both
+    ("A", "A", "split"),   # the judge just prefers slot A
+    ("B", "B", "split"),   # ... or slot B
+    ("tie", "tie", "tie"),
+    ("A", "tie", "tie"),   # a preference that does not survive the swap, but no contradiction
+    ("tie", "A", "tie"),
+    (None, "B", "undecided"),  # one order alone would bring position bias back
+    ("B", None, "undecided"),
+    (None, None, "undecided"),
 ])
 def test_pair_outcome(ab, ba, outcome):
     assert pair_outcome(ab, ba) == outcome
 
 
-def test_fair_judge_gives_the_good_candidate_every_pair():
+def scripted(replies_by_order):
+    """A judge that answers from a script: {(item index, order): reply}, order 0 = subject first."""
+    def ask(batch):
+        return [replies_by_order[(i // 2, i % 2)] for i in range(len(batch))]
+    return ask
+
+
+def test_scripted_judge_in_both_orders_counts_every_outcome():
+    items = [{"instruction": f"Task {i}."} for i in range(6)]
+    script = {
+        (0, 0): '{"winner": "A"}', (0, 1): '{"winner": "B"}',     # win
+        (1, 0): '{"winner": "B"}', (1, 1): '{"winner": "A"}',     # loss
+        (2, 0): '{"winner": "A"}', (2, 1): '{"winner": "A"}',     # split
+        (3, 0): '{"winner": "tie"}', (3, 1): '{"winner": "tie"}', # tie
+        (4, 0): "A", (4, 1): "no idea",                           # undecided
+        (5, 0): '{"winner": "A"}', (5, 1): '{"winner": "B"}',     # win
+    }
+    result = judge_pairs(items, [f"s{i}" for i in range(6)], [f"o{i}" for i in range(6)], scripted(script))
+    assert result["outcomes"] == ["win", "loss", "split", "tie", "undecided", "win"]
+    assert result["counts"] == {"win": 2, "loss": 1, "tie": 1, "split": 1, "undecided": 1}
+    assert result["n"] == 6 and result["decided"] == 4
+    assert result["win_rate"] == pytest.approx((2 + 0.5) / 4)
+    assert result["ci_low"] <= result["win_rate"] <= result["ci_high"]
+    assert result["verdicts"][4] == ["A", None]
+
+
+def test_fair_judge_gives_the_good_subject_every_pair():
     calls = []
 
     def ask(batch):
@@ -87,69 +114,45 @@ def test_fair_judge_gives_the_good_candidate_every_pair():
     result = judge_pairs(ITEMS, [GOOD, GOOD], [BAD, BAD], ask)
     assert calls == [4]  # both orders of both items in one batch
     assert result["verdicts"] == [["A", "B"], ["A", "B"]]
-    assert result["outcomes"] == [1.0, 1.0]
-    assert result["win_rate"] == 1.0 and result["n"] == 2 and result["n_unjudged"] == 0
-    # And the other way round: the bad candidate loses every pair.
+    assert result["outcomes"] == ["win", "win"]
+    assert result["win_rate"] == 1.0 and result["decided"] == 2
+    # And the other way round: the bad subject loses every pair.
     assert judge_pairs(ITEMS, [BAD, BAD], [GOOD, GOOD], fair_judge)["win_rate"] == 0.0
 
 
-def test_position_biased_judge_scores_exactly_one_half():
+def test_position_biased_judge_decides_nothing():
+    # The embedded 135M teacher behaves like this: every pair a split, and no win rate at all
+    # (not a confident-looking 0.5 with a zero-width interval).
     result = judge_pairs(ITEMS, [GOOD, BAD], [BAD, GOOD], lambda batch: ['{"winner": "A"}'] * len(batch))
-    assert result["outcomes"] == [0.5, 0.5]
-    assert result["win_rate"] == 0.5
-
-
-def test_unparseable_replies_are_counted_not_guessed():
-    replies = ['{"winner": "A"}', '{"winner": "B"}',  # item 1: candidate wins both
-               "I cannot decide.", "",                # item 2: nothing usable
-               "garbled", '{"winner": "A"}']          # item 3: second order alone: loss
-    items = ITEMS + [{"instruction": "Third task."}]  # "input" may be absent
-    result = judge_pairs(items, ["c1", "c2", "c3"], ["p1", "p2", "p3"], lambda batch: replies)
-    assert result["outcomes"] == [1.0, None, 0.0]
-    assert result["n"] == 2 and result["n_unjudged"] == 1
-    assert result["win_rate"] == 0.5
+    assert result["outcomes"] == ["split", "split"]
+    assert result["counts"]["split"] == 2 and result["decided"] == 0
+    assert result["win_rate"] is None and result["ci_low"] is None and result["lc_win_rate"] is None
 
 
 def test_judge_pairs_rejects_mismatched_lengths():
-    with pytest.raises(GerminateError, match="2 items but 1 candidate"):
+    with pytest.raises(GerminateError, match="2 items but 1 subject"):
         judge_pairs(ITEMS, [GOOD], [BAD, BAD], fair_judge)
     with pytest.raises(GerminateError, match="3 replies for 4 prompts"):
         judge_pairs(ITEMS, [GOOD, GOOD], [BAD, BAD], lambda batch: ["A"] * 3)
 
 
-def test_win_rate_counts_ties_as_half():
-    result = win_rate([1.0, 0.5, 0.5, 0.0, 1.0, None])
-    assert result["win_rate"] == pytest.approx(3 / 5)
-    assert result["n"] == 5 and result["n_unjudged"] == 1
+def test_length_controlled_rate_comes_with_the_counts():
+    items = [{"instruction": f"Task {i}."} for i in range(20)]
+    subject = [GOOD if i % 4 else BAD for i in range(20)]  # 15 wins, 5 losses
+    result = judge_pairs(items, subject, [BAD if i % 4 else GOOD for i in range(20)], fair_judge,
+                         length_diffs=[0] * 20, draws=Resampler.create(20, 500))
+    assert result["win_rate"] == pytest.approx(0.75)
+    assert result["lc_win_rate"] == pytest.approx(0.75, abs=0.02)
+    assert result["lc_ci_low"] < 0.75 < result["lc_ci_high"]
 
 
-def test_bootstrap_ci_contains_the_mean_and_is_seeded():
-    outcomes = [1.0, 0.0, 0.5, 1.0, 1.0, 0.0, 0.5, 1.0, 0.0, 1.0]
-    result = win_rate(outcomes)
-    assert result["ci_low"] < result["win_rate"] < result["ci_high"]
-    assert 0.0 <= result["ci_low"] and result["ci_high"] <= 1.0
-    assert win_rate(outcomes) == result  # same seed, same interval
-
-
-def test_bootstrap_depends_on_the_seed():
-    outcomes = [1.0, 0.0, 0.5, 1.0, 1.0, 0.0, 0.5, 1.0, 0.0, 1.0]
-    intervals = {(r["ci_low"], r["ci_high"])
-                 for r in (win_rate(outcomes, n_boot=50, seed=s) for s in range(4))}
-    assert len(intervals) > 1
-
-
-def test_bootstrap_ci_is_a_point_for_identical_outcomes():
-    result = win_rate([1.0] * 20)
-    assert result["win_rate"] == result["ci_low"] == result["ci_high"] == 1.0
-
-
-def test_more_items_give_a_narrower_interval():
-    few = win_rate([1.0, 0.0] * 5)
-    many = win_rate([1.0, 0.0] * 200)
+def test_interval_is_seeded_and_narrows_with_more_items():
+    def run(n, seed=0, n_boot=1000):
+        items = [{"instruction": f"T{i}"} for i in range(n)]
+        subject = [GOOD if i % 2 else BAD for i in range(n)]
+        other = [BAD if i % 2 else GOOD for i in range(n)]
+        return judge_pairs(items, subject, other, fair_judge, draws=Resampler.create(n, n_boot, seed=seed))
+    few, many = run(10), run(400)
+    assert run(10) == few
+    assert len({(r["ci_low"], r["ci_high"]) for r in (run(11, seed, n_boot=30) for seed in range(6))}) > 1
     assert (many["ci_high"] - many["ci_low"]) < (few["ci_high"] - few["ci_low"]) / 3
-
-
-def test_win_rate_is_na_when_nothing_was_judged():
-    assert win_rate([None, None]) == {"win_rate": None, "ci_low": None, "ci_high": None,
-                                      "n": 0, "n_unjudged": 2}
-    assert win_rate([])["win_rate"] is None

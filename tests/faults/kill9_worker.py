@@ -182,7 +182,9 @@ def night(root: Path, run_id: str, run_seed: int) -> None:
                 decision = recorded["decision"]
             else:
                 champ = registry["champion"]
-                decision = gate.decide(scores, champ["scores"] if champ else None, "rouge_l", 0.0)
+                # A stand-in gate on the stand-in score: promote when it beats the champion's.
+                promote = champ is None or scores["rouge_l"] > champ["scores"]["rouge_l"]
+                decision = {"promote": promote, "reason": "stand-in score comparison"}
                 gate.record(root, {"run_id": run_id, "adapter": str(run.file("adapter")), "base_model": "tiny",
                                    "scores": scores, "decision": decision}, decision["promote"])
             run.mark_stage("evaluate", promote=decision["promote"])

@@ -5,7 +5,7 @@ second evaluation compares the candidate with itself, finds no improvement and r
 run as not promoted: the champion's own history entry says `promoted: false`, and eval.json
 and status.json say the run was not promoted. Found by test_kill9.py (`promoted_flag_differs`).
 
-The student's answers are faked (answer_task, heldout_loss, resolve_model, check_adapter are
+The student's answers are faked (answer_task, heldout_losses, resolve_model, check_adapter are
 replaced); the flow body, the gate and the registry are germinate's own code.
 """
 
@@ -21,6 +21,7 @@ from evals import gate
 @pytest.fixture
 def evaluate(monkeypatch, tmp_path):
     import flows.evaluate as fe
+    import flows.evaluate_checks as fc
     from evals.answers import Answer
 
     items = fe.eval_items(DEFAULT_EVAL_SET)
@@ -34,14 +35,16 @@ def evaluate(monkeypatch, tmp_path):
         return {name: [Answer(text(adapter, it), "stop", 5) for it in items] for name, adapter in models.items()}
 
     monkeypatch.setattr(fe, "answer_task", answers)
-    monkeypatch.setattr(fe, "heldout_loss", lambda base, convs, adapter: 1.0)
+    monkeypatch.setattr(fe, "heldout_losses", lambda base, convs, adapter: [(1.0, 1)] * len(convs))
     monkeypatch.setattr(fe, "resolve_model", lambda student: "/fake/base")
     monkeypatch.setattr(fe, "check_adapter", lambda adapter, base: None)
+    monkeypatch.setattr(fc, "check_adapter", lambda adapter, base: None)
     cfg = EvalConfig(eval_set=DEFAULT_EVAL_SET, judge=False, primary_metric="rouge_l", margin=0.0)
 
     def run(run_id: str) -> dict:
         adapter = tmp_path / run_id
         adapter.mkdir(exist_ok=True)
+        (adapter / "adapter_config.json").write_text(f'{{"name": "{run_id}"}}')
         return fe.evaluate_flow.fn(cfg, "fake-student", TeacherConfig(), str(tmp_path), candidate=str(adapter),
                                    run_id=run_id, out_path=str(tmp_path / f"{run_id}-eval.json"))
 
@@ -49,7 +52,7 @@ def evaluate(monkeypatch, tmp_path):
 
 
 def test_first_evaluation_promotes_the_better_run(evaluate, tmp_path):
-    assert evaluate("P")["decision"]["promote"]  # no champion yet
+    assert evaluate("P")["decision"]["promote"]  # beats the base, which answers nothing
     assert evaluate("R")["decision"]["promote"]  # R answers with the references
     reg = gate.load(tmp_path)
     assert reg["champion"]["run_id"] == "R"

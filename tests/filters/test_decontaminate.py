@@ -58,3 +58,22 @@ def test_ngram_length_comes_from_config():
 
 def test_empty_eval_set_flags_nothing():
     assert EvalIndex([], 8, 0.7).overlap(Candidate(id="c1", instruction="Anything at all here")) is None
+
+
+def test_output_reproducing_an_eval_reference_is_overlap():
+    # A reworded instruction, but the output carries 8 words of the eval item's text.
+    c = Candidate(id="c1", instruction="Write a sentence about a nice day out.", input="",
+                  output="The weather is lovely today so we will walk outside.")
+    assert INDEX.overlap(c) == "eval_translate"
+    ko_eval = SeedTask(id="eval_ko", instruction="서울을 소개하세요.",
+                       instances=[Instance(output="서울은 한국의 수도이며 인구가 가장 많은 도시로 한강이 도시를 가로지릅니다.")])
+    ko = Candidate(id="c2", instruction="한국의 큰 도시 하나를 설명해 주세요.",
+                   output="서울은 한국의 수도이며 인구가 가장 많은 도시로 한강이 흐릅니다.")
+    assert EvalIndex.from_config([ko_eval], CurateConfig()).overlap(ko) == "eval_ko"
+
+
+def test_output_ngrams_do_not_span_into_the_input():
+    # Four words at the end of the input and four at the start of the output make no 8-gram.
+    c = Candidate(id="c1", instruction="Continue.", input="lovely today so we",
+                  output="will walk to the beach.")
+    assert INDEX.overlap(c) is None
