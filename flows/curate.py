@@ -8,15 +8,15 @@ from pathlib import Path
 from prefect import flow, task
 from prefect.cache_policies import NONE
 
-from core import pool
+from core import overrides, pool
 from core.config import ClusterConfig, CurateConfig
-from core.fingerprints import fingerprint_file
+from core.overrides import Override
 from core.records import Candidate, load_tasks
 from core.store import RunDir, read_jsonl_rows
-from filters import check_invariant, curate
 from filters.curate import RowFacts, row_facts
 from filters.index import PoolIndex, persisted_index
 from flows.cluster import merge_shards, run_shards, shard_count, shard_indices
+from flows.curation import card_info, decide
 from reports.artifacts import publish_curation
 from reports.outputs import write_curated
 
@@ -43,13 +43,12 @@ def sharded_facts(candidates: list[Candidate], config: CurateConfig, pool_texts:
 
 @task(name="apply-filters", cache_policy=NONE)
 def apply_filters(candidates: list[Candidate], config: CurateConfig, pool_rows: list[tuple[str, str]],
-                  eval_path: str | None, facts: list[RowFacts] | None = None):
+                  eval_path: str | None, facts: list[RowFacts] | None = None,
+                  person: dict[str, Override] | None = None):
     eval_tasks = load_tasks(Path(eval_path), "eval") if eval_path else []
-    # The order-dependent half (duplicates within the batch) in one pass, here.
-    rows = curate(candidates, config, pool_rows, eval_tasks, facts=facts)
-    # kept + dropped = generated, every drop has a reason: checked on every run, not assumed.
-    check_invariant(candidates, rows)
-    return rows
+    # The order-dependent half (duplicates within the batch) in one pass, here; then the
+    # decisions a person made on the review page.
+    return decide(candidates, config, pool_rows, eval_tasks, person or {}, facts)
 
 
 @flow(name="curate", log_prints=True)
@@ -63,6 +62,7 @@ def curate_flow(config: CurateConfig, data_root: str, run_id: str, use_pool: boo
     """
     started = time.perf_counter()
     run = RunDir(Path(data_root), run_id)
+    person = overrides.load(Path(data_root))
     candidates = [Candidate.model_validate(r) for r in read_jsonl_rows(run.file("candidates.jsonl"))]
     entries = pool.pool_entries(Path(data_root), config.near_duplicate.include_input) if use_pool else []
     # A resumed run must not compare against its own rows already added to the pool.
@@ -77,11 +77,8 @@ def curate_flow(config: CurateConfig, data_root: str, run_id: str, use_pool: boo
     eval_str = str(eval_path) if eval_path else None
     texts = [t for _, t in (seed_rows if index is not None else pool_rows)]
     facts = sharded_facts(candidates, config, texts, index, eval_str, shard_count(cluster))
-    rows = apply_filters(candidates, config, pool_rows, eval_str, facts)
-    info = dict(card or {})
-    info["eval set"] = f"{eval_path} (sha256 {fingerprint_file(eval_path)})" if eval_path else "none"
-    info["pool size before run"] = len(pool_rows)
-    summary = write_curated(run, rows, info)
+    rows = apply_filters(candidates, config, pool_rows, eval_str, facts, person)
+    summary = write_curated(run, rows, card_info(card, eval_path, len(pool_rows)))
     publish_curation(run, rows)
     if use_pool:
         summary["added_to_pool"] = pool.add_run(Path(data_root), run_id, [r for r in rows if r.verdict == "kept"])

@@ -3,19 +3,24 @@
 No teacher is involved: the candidates (with the teacher's raw text and finish reasons) are
 on disk, so `germinate refilter RUN --set near_duplicate.threshold=0.8` only re-runs the pure
 filters and writes a new ledger and curated set into a sibling run directory
-(`<run_id>.refilter-<time>`), leaving the original run and the pool untouched.
+(`<run_id>.refilter-<time>`), leaving the original run and the pool untouched. A person's
+overrides are honoured (`flows.curation.decide`), as by every curation. The review page's
+threshold sliders count with the same code (`StoredRun.decide`), so what they show is what
+`refilter` would write.
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from core import pool
+from core import overrides, pool
 from core.config import CurateConfig, PipelineConfig, dump_config, load_config
-from core.records import Candidate, load_tasks, similarity_text
-from core.store import RunDir, atomic_write_jsonl, new_run_id, read_jsonl_rows
-from filters import check_invariant, curate
+from core.overrides import Override
+from core.records import LedgerRow, SeedTask, load_tasks, similarity_text
+from core.store import RunDir, atomic_write_jsonl, new_run_id
+from flows.curation import decide, read_candidates
 from reports.outputs import write_curated
 
 
@@ -30,25 +35,46 @@ def pool_before(data_root: Path, run_id: str, include_input: bool) -> list[tuple
     return [(r["id"], similarity_text(r["instruction"], r["input"], include_input)) for r in earlier]
 
 
-def refilter(run: RunDir, overrides: list[tuple[str, Any]]) -> tuple[RunDir, dict]:
-    """Curate `run`'s candidates again with `curate.<key>=value` overrides; returns the new run."""
-    base = load_config(run.file("config.yaml"))
-    cfg: PipelineConfig = load_config(run.file("config.yaml"),
-                                      [(f"curate.{k}", v) for k, v in overrides])
-    curate_cfg: CurateConfig = cfg.curate
-    candidates = [Candidate.model_validate(r) for r in read_jsonl_rows(run.file("candidates.jsonl"))]
-    entries = []
-    if run.status.get("kind") == "pipeline":
-        entries = [(t.id, t.instruction) for t in load_tasks(base.generate.seeds, "seed")]
-        entries += pool_before(run.data_root, run.run_id, curate_cfg.near_duplicate.include_input)
-    eval_path = curate_cfg.decontamination.eval_set
-    eval_tasks = load_tasks(eval_path, "eval") if eval_path else []
-    rows = curate(candidates, curate_cfg, entries, eval_tasks)
-    check_invariant(candidates, rows)
+class StoredRun:
+    """A curated run's stored candidates and config, read once; `decide` re-curates them."""
+
+    def __init__(self, run: RunDir) -> None:
+        self.run = run
+        self.base: PipelineConfig = load_config(run.file("config.yaml"))
+        self.candidates = read_candidates(run)
+
+    def config(self, settings: list[tuple[str, Any]]) -> PipelineConfig:
+        """The run's config with `curate.<key>=value` settings (a bad one is a one-line error)."""
+        return load_config(self.run.file("config.yaml"), [(f"curate.{k}", v) for k, v in settings])
+
+    @lru_cache(maxsize=4)
+    def compared_with(self, include_input: bool) -> tuple[tuple[str, str], ...]:
+        """The seeds and earlier pool rows a pipeline run's candidates were compared with."""
+        if self.run.status.get("kind") != "pipeline":
+            return ()
+        entries = [(t.id, t.instruction) for t in load_tasks(self.base.generate.seeds, "seed")]
+        return tuple(entries + pool_before(self.run.data_root, self.run.run_id, include_input))
+
+    @lru_cache(maxsize=4)
+    def eval_tasks(self, path: Path | None) -> tuple[SeedTask, ...]:
+        return tuple(load_tasks(path, "eval")) if path else ()
+
+    def decide(self, settings: list[tuple[str, Any]], person: dict[str, Override]) -> list[LedgerRow]:
+        """The ledger `refilter` would write with these settings and decisions."""
+        cfg: CurateConfig = self.config(settings).curate
+        return decide(self.candidates, cfg, self.compared_with(cfg.near_duplicate.include_input),
+                      self.eval_tasks(cfg.decontamination.eval_set), person)
+
+
+def refilter(run: RunDir, settings: list[tuple[str, Any]]) -> tuple[RunDir, dict]:
+    """Curate `run`'s candidates again with `curate.<key>=value` settings; returns the new run."""
+    stored = StoredRun(run)
+    cfg = stored.config(settings)
+    rows = stored.decide(settings, overrides.load(run.data_root))
     new = RunDir.create(run.data_root, f"{run.run_id}.refilter-{new_run_id()}", dump_config(cfg), "refilter")
-    atomic_write_jsonl(new.file("candidates.jsonl"), [c.model_dump() for c in candidates])
+    atomic_write_jsonl(new.file("candidates.jsonl"), [c.model_dump() for c in stored.candidates])
     summary = write_curated(new, rows, {"refiltered from": run.run_id,
-                                        "overrides": ", ".join(f"{k}={v}" for k, v in overrides)})
+                                        "overrides": ", ".join(f"{k}={v}" for k, v in settings)})
     new.mark_stage("curate", **summary)
     new.update_status(status="completed", source_run=run.run_id)
     return new, summary
