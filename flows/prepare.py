@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from core import overrides
 from core.config import GenerateConfig, PipelineConfig, dump_config
 from core.fingerprints import fingerprint_file
 from core.records import load_tasks
@@ -29,6 +30,8 @@ def preflight(cfg: PipelineConfig, teacher: bool = True) -> None:
 
 def create_run(root: Path, cfg: PipelineConfig, kind: str, run_id: str | None = None) -> RunDir:
     """The run directory with its config snapshot and status, created in one rename."""
+    # Curation will read the person's overrides: a damaged file fails now, not after generation.
+    overrides.load(root)
     return RunDir.create(root, run_id or new_run_id(), dump_config(cfg), kind)
 
 

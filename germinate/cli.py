@@ -17,6 +17,7 @@ from germinate.app import app
 # Importing the command modules registers their commands on the one app, in this order.
 from germinate import pipeline_commands  # noqa: F401  # isort: skip
 from germinate import ops_commands  # noqa: F401  # isort: skip
+from germinate import review_commands  # noqa: F401  # isort: skip
 
 
 def main(argv: list[str] | None = None) -> int:

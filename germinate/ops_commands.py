@@ -14,7 +14,8 @@ from core.paths import data_root as resolve_root
 from core.store import RunDir
 from generators.serve import stop, vllm_servers
 from germinate.app import ConfigOpt, RootOpt, SetOpt, app, model_app, out, read_config, server_app, start, teacher_app
-from reports.console import diff_runs, export_dropped, inspect_run, list_runs, print_summary
+from reports.console import diff_runs, export_dropped, inspect_run, print_summary
+from reports.run_list import list_runs
 
 
 @app.command()
@@ -59,10 +60,11 @@ def refilter(run: str = typer.Argument(..., help="A curated run id or directory"
 
 
 @app.command()
-def runs(data_root: Optional[Path] = RootOpt) -> None:
-    """List runs: date, kind, status, counts, score, promotion."""
+def runs(data_root: Optional[Path] = RootOpt,
+         as_json: bool = typer.Option(False, "--json", help="Print the runs as a JSON array")) -> None:
+    """List runs: date, kind, status, counts, score, promotion (run ids never cut short)."""
 
-    list_runs(out, resolve_root(data_root))
+    list_runs(out, resolve_root(data_root), as_json)
 
 
 @model_app.command("prepare")

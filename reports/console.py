@@ -133,28 +133,3 @@ def export_dropped(run: RunDir, path) -> int:
     rows = [r.model_dump() for r in read_ledger(run.file("ledger.parquet")) if r.verdict == "dropped"]
     atomic_write_jsonl(path, rows)
     return len(rows)
-
-
-def list_runs(console: Console, data_root) -> None:
-    """Every run: date, kind, status, counts, the candidate's primary score, promotion."""
-    import json
-    from pathlib import Path
-
-    runs_dir = Path(data_root) / "runs"
-    dirs = sorted((p for p in runs_dir.iterdir() if (p / "status.json").exists()), key=lambda p: p.name) \
-        if runs_dir.exists() else []
-    table = Table(title=f"runs in {runs_dir}")
-    for col in ("run", "created", "kind", "status", "generated", "kept", "score", "promoted"):
-        table.add_column(col, justify="right" if col in ("generated", "kept", "score") else "left")
-    for d in dirs:
-        status = json.loads((d / "status.json").read_text(encoding="utf-8"))
-        cur = status.get("stages", {}).get("curate", {})
-        score, promoted = "", ""
-        if (d / "eval.json").exists():
-            ev = json.loads((d / "eval.json").read_text(encoding="utf-8"))
-            value = ev["scores"].get("candidate", {}).get(ev.get("primary_metric", "rouge_l"))
-            score = f"{ev.get('primary_metric')}={_fmt(value)}"
-            promoted = "yes" if ev.get("decision", {}).get("promote") else "no"
-        table.add_row(d.name, status.get("created", ""), status.get("kind", ""), status.get("status", ""),
-                      str(cur.get("generated", "")), str(cur.get("kept", "")), score, promoted)
-    console.print(table if dirs else f"no runs in {runs_dir}")
