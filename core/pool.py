@@ -22,6 +22,9 @@ from core.records import LedgerRow, similarity_text
 from core.store import atomic_write_jsonl, exclusive, read_jsonl_rows, sweep_partial
 
 ADDED_BY_OVERRIDE = "override"  # `added_by` of a row in the pool only because a person kept it
+# Runs whose curation compares with the pool and adds to it (`run`, and `curate RUN` of a
+# `generate` run); `curate --input` and `refilter` runs leave it alone.
+FEEDS_POOL = ("pipeline", "generate")
 
 
 def pool_path(data_root: Path) -> Path:

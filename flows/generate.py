@@ -14,8 +14,9 @@ from pathlib import Path
 
 from prefect import flow, task
 from prefect.cache_policies import NONE
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import Progress
 
+from core import console_logging
 from core.config import ClusterConfig, GenerateConfig, Sampling, TeacherConfig
 from core.models import resolve_model
 from core.records import Candidate, SeedTask, load_tasks
@@ -80,8 +81,8 @@ def ask(cfg: TeacherConfig, requests: list[si.Request], sampling: Sampling, shar
 
 
 def _progress() -> Progress:
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), transient=False)
+    # On the person's terminal, also while the engine's own output goes to the run's log.
+    return console_logging.progress()
 
 
 def bootstrap_instructions(run: RunDir, seeds: list[SeedTask], cfg: GenerateConfig, shards: int = 1) -> list[Candidate]:

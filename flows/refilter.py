@@ -50,7 +50,7 @@ class StoredRun:
     @lru_cache(maxsize=4)
     def compared_with(self, include_input: bool) -> tuple[tuple[str, str], ...]:
         """The seeds and earlier pool rows a pipeline run's candidates were compared with."""
-        if self.run.status.get("kind") != "pipeline":
+        if self.run.status.get("kind") not in pool.FEEDS_POOL:
             return ()
         entries = [(t.id, t.instruction) for t in load_tasks(self.base.generate.seeds, "seed")]
         return tuple(entries + pool_before(self.run.data_root, self.run.run_id, include_input))

@@ -8,26 +8,28 @@ from typing import Optional
 
 import typer
 
-from core import overrides
+from core import console_logging, overrides
 from core.config import dump_config
 from core.errors import GerminateError
 from core.inputs import FORMATS, read_candidates
 from core.models import resolve_model
 from core.records import load_tasks
 from core.store import RunDir, atomic_write_jsonl, new_run_id
-from germinate.app import ConfigOpt, RootOpt, SetOpt, app, failing, out, read_config, start
+from germinate.app import ConfigOpt, RootOpt, SetOpt, VerboseOpt, app, failing, out, read_config, start
 from reports.console import print_eval, print_summary
 
 
 @app.command()
 def run(config: Optional[Path] = ConfigOpt, data_root: Optional[Path] = RootOpt,
-        set_: list[str] = SetOpt, run_id: Optional[str] = typer.Option(None, help="Name the run")) -> None:
+        set_: list[str] = SetOpt, run_id: Optional[str] = typer.Option(None, help="Name the run"),
+        verbose: bool = VerboseOpt) -> None:
     """Run the whole pipeline (generate -> curate -> tune -> evaluate) into a new run directory."""
-    root = start(data_root)
+    root = start(data_root, verbose)
     from flows.prepare import create_run, preflight
 
     cfg = read_config(config, set_)
-    preflight(cfg)
+    with console_logging.stage("check inputs, load the teacher"):
+        preflight(cfg)
     _run_pipeline(cfg, root, create_run(root, cfg, "pipeline", run_id))
 
 
@@ -39,13 +41,20 @@ def _run_pipeline(cfg, root: Path, run_dir: RunDir) -> None:
     print_summary(out, run_dir)
     if run_dir.file("eval.json").exists():
         print_eval(out, json.loads(run_dir.file("eval.json").read_text(encoding="utf-8")))
+    _say_log()
+
+
+def _say_log() -> None:
+    """Where the libraries' output went, when it did not come here."""
+    if console_logging.log_path() is not None:
+        out.print(f"engine and library output: {console_logging.log_path()}", soft_wrap=True, highlight=False)
 
 
 @app.command()
 def resume(run: str = typer.Argument(..., help="A run id or directory"),
-           data_root: Optional[Path] = RootOpt) -> None:
+           data_root: Optional[Path] = RootOpt, verbose: bool = VerboseOpt) -> None:
     """Finish an interrupted run: finished requests and stages are not redone."""
-    root = start(data_root)
+    root = start(data_root, verbose)
     from flows.prepare import preflight
 
     run_dir = RunDir.open(root, run)
@@ -55,7 +64,8 @@ def resume(run: str = typer.Argument(..., help="A run id or directory"),
     # Loading the in-process engine costs 20-30 s: skip it when no stage left needs it (the
     # judge does; it is then loaded before training, the order a fresh run uses).
     done = run_dir.stage_done
-    preflight(cfg, teacher=not done("generate") or (cfg.evaluate.judge and not done("evaluate")))
+    with console_logging.stage("check inputs, load the teacher"):
+        preflight(cfg, teacher=not done("generate") or (cfg.evaluate.judge and not done("evaluate")))
     run_dir.update_status(status="running")
     _run_pipeline(cfg, run_dir.data_root, run_dir)
 
@@ -63,9 +73,9 @@ def resume(run: str = typer.Argument(..., help="A run id or directory"),
 @app.command()
 def tune(run: str = typer.Argument(..., help="A curated run id or directory"),
          config: Optional[Path] = ConfigOpt, data_root: Optional[Path] = RootOpt,
-         set_: list[str] = SetOpt) -> None:
+         set_: list[str] = SetOpt, verbose: bool = VerboseOpt) -> None:
     """LoRA-tune the student on the curated data; the adapter goes to RUN/adapter."""
-    root = start(data_root)
+    root = start(data_root, verbose)
     from flows.tune import tune_flow
 
     run_dir = RunDir.open(root, run)
@@ -74,9 +84,10 @@ def tune(run: str = typer.Argument(..., help="A curated run id or directory"),
         raise GerminateError(f"run {run_dir.run_id} is not curated yet: run `germinate curate {run_dir.run_id}`")
     if run_dir.status["stages"]["curate"]["kept"] == 0:
         raise GerminateError(f"run {run_dir.run_id} kept no examples: its curated set is empty, nothing new to tune on")
-    with failing(run_dir):
+    with failing(run_dir), console_logging.stage("tune"):
         adapter = tune_flow(cfg.tune, str(run_dir.data_root), run_dir.run_id, seeds=str(cfg.generate.seeds))
     out.print(f"adapter: {adapter}")
+    _say_log()
 
 
 @app.command("eval")
@@ -84,9 +95,9 @@ def eval_(eval_set: Optional[Path] = typer.Option(None, "--eval-set", help="Self
           model: Optional[str] = typer.Option(None, "--model", help="Student base model (default: config)"),
           adapter: Optional[Path] = typer.Option(None, "--adapter", help="LoRA adapter to evaluate"),
           config: Optional[Path] = ConfigOpt, data_root: Optional[Path] = RootOpt,
-          set_: list[str] = SetOpt) -> None:
+          set_: list[str] = SetOpt, verbose: bool = VerboseOpt) -> None:
     """Base vs champion (vs --adapter) on a held-out set; prints the table, changes nothing."""
-    root = start(data_root)
+    root = start(data_root, verbose)
     from evals.answers import check_adapter
     from flows.evaluate import eval_items, evaluate_flow
 
@@ -97,18 +108,20 @@ def eval_(eval_set: Optional[Path] = typer.Option(None, "--eval-set", help="Self
     if adapter is not None:
         # Before any flow starts: a wrong adapter is bad input, reported in one line.
         check_adapter(adapter, resolve_model(cfg.tune.student))
-    result = evaluate_flow(cfg.evaluate, cfg.tune.student, cfg.generate.teacher, str(root),
-                           candidate=str(adapter) if adapter else None, record=False)
+    with console_logging.stage("evaluate"):
+        result = evaluate_flow(cfg.evaluate, cfg.tune.student, cfg.generate.teacher, str(root),
+                               candidate=str(adapter) if adapter else None, record=False)
     print_eval(out, result)
+    _say_log()
 
 
 @app.command()
 def generate(config: Optional[Path] = ConfigOpt, data_root: Optional[Path] = RootOpt,
              seeds: Optional[Path] = typer.Option(None, help="Self-Instruct JSONL seed tasks"),
              n: Optional[int] = typer.Option(None, "--n", help="Number of new instructions"),
-             set_: list[str] = SetOpt) -> None:
+             set_: list[str] = SetOpt, verbose: bool = VerboseOpt) -> None:
     """Generate candidates only (curate them later with `germinate curate RUN`)."""
-    root = start(data_root)
+    root = start(data_root, verbose)
     from flows.cluster import scheduler, with_runner
     from flows.generate import generate_flow
     from flows.prepare import create_run, preflight
@@ -116,7 +129,8 @@ def generate(config: Optional[Path] = ConfigOpt, data_root: Optional[Path] = Roo
     extra = [("generate.seeds", str(seeds))] if seeds else []
     extra += [("generate.num_instructions", n)] if n is not None else []
     cfg = read_config(config, set_, extra)
-    preflight(cfg)
+    with console_logging.stage("check inputs, load the teacher"):
+        preflight(cfg)
     run_dir = create_run(root, cfg, "generate")
     with failing(run_dir), scheduler(cfg.cluster) as address:
         with_runner(generate_flow, address)(cfg.generate, str(root), run_dir.run_id, cluster=cfg.cluster)
@@ -131,9 +145,9 @@ def curate(run: Optional[str] = typer.Argument(None, help="A run id or directory
            input: Optional[Path] = typer.Option(None, "--input", help="Curate an existing dataset file"),
            format: str = typer.Option("auto", help="auto | alpaca | messages | self-instruct"),
            config: Optional[Path] = ConfigOpt, data_root: Optional[Path] = RootOpt,
-           set_: list[str] = SetOpt) -> None:
+           set_: list[str] = SetOpt, verbose: bool = VerboseOpt) -> None:
     """Run the filters on a generated run, or on any dataset file with --input."""
-    root = start(data_root)
+    root = start(data_root, verbose)
     cfg = read_config(config, set_)
     if (run is None) == (input is None):
         raise GerminateError("give either a RUN to curate or --input FILE, not both or neither")
@@ -153,7 +167,7 @@ def curate(run: Optional[str] = typer.Argument(None, help="A run id or directory
             # Prefect, whose temporary API server took 9 of the 12 s a one-row file needed.
             from flows.curation import curate_without_pool
 
-            with failing(run_dir):
+            with failing(run_dir), console_logging.stage("curate"):
                 curate_without_pool(run_dir, cfg.curate, card)
             run_dir.update_status(status="completed")
             print_summary(out, run_dir)
@@ -171,7 +185,7 @@ def curate(run: Optional[str] = typer.Argument(None, help="A run id or directory
     from flows.cluster import scheduler, with_runner
     from flows.curate import curate_flow
 
-    with failing(run_dir), scheduler(cfg.cluster) as address:
+    with failing(run_dir), scheduler(cfg.cluster) as address, console_logging.stage("curate"):
         with_runner(curate_flow, address)(cfg.curate, str(run_dir.data_root), run_dir.run_id,
                                           use_pool=use_pool, seeds=str(cfg.generate.seeds) if use_pool else None,
                                           card=card, cluster=cfg.cluster)

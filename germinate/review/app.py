@@ -36,7 +36,6 @@ from reports.review_settings import threshold_settings
 
 STATIC = Path(__file__).with_name("static")
 PAGE_SIZE = 50
-POOL_KINDS = ("pipeline", "generate")  # runs whose kept rows go to the pool (`curate RUN`)
 
 
 class Review:
@@ -96,7 +95,7 @@ class Review:
 
     def _pool_run(self, run_id: str) -> str:
         origin = self.run.data_root / "runs" / run_id / "status.json"
-        return run_id if origin.exists() and RunDir(self.run.data_root, run_id).status.get("kind") in POOL_KINDS else ""
+        return run_id if origin.exists() and RunDir(self.run.data_root, run_id).status.get("kind") in pool.FEEDS_POOL else ""
 
 
 def _source(meta: dict[str, Any]) -> str:

@@ -4,7 +4,7 @@
 
 const $ = (id) => document.getElementById(id);
 const FILTERS = ["verdict", "reason", "score", "lo", "hi", "q"];
-const state = { offset: 0, total: 0, page: 50, settings: [], runId: "" };
+const state = { offset: 0, total: 0, page: 50, settings: [], runId: "", asked: 0, counted: 0 };
 
 function showError(message) {
   const box = $("error");
@@ -146,8 +146,10 @@ async function decide(id, decision, note, node) {
 
 async function loadRows() {
   const params = writeAddress();
+  const asked = ++state.asked;  // answers can arrive out of order: only the latest is shown
   try {
     const result = await api(`/api/rows?${params}`);
+    if (asked !== state.asked) return;
     state.total = result.total;
     state.page = result.page;
     $("rows").replaceChildren(...result.rows.map(renderRow));
@@ -198,11 +200,14 @@ const refreshWhatif = debounce(async () => {
     return;
   }
   $("whatif").textContent = "counting…";
+  const asked = ++state.counted;
   try {
     const result = await api(`/api/whatif?${params}`);
+    if (asked !== state.counted) return;
     const reasons = Object.entries(result.reasons).map(([r, n]) => `${r} ${n}`).join(", ");
     $("whatif").textContent = `would keep ${result.kept} of ${result.rows}` + (reasons ? ` (drops: ${reasons})` : "");
     $("whatif").dataset.kept = result.kept;
+    $("whatif").dataset.answers = Number($("whatif").dataset.answers || 0) + 1;
     $("command").textContent = result.command;
   } catch (err) { showError(err.message); $("whatif").textContent = ""; }
 }, 200);
