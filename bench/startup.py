@@ -8,6 +8,9 @@ Each command runs as a new process, as a person types it, on a data root made he
 interpreter) and `germinate --help` (importing the CLI). `review` is timed from start until its
 page's API answers. "curate 1 row, Prefect flow" runs the `curate` flow on the same one-row file
 in a fresh process: what `curate --input` did before it ran without Prefect.
+
+Wall time is what a person waits; on a shared machine it swells with the load, so the CPU time
+of the process (user + system, children included) is printed beside it.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
 import signal
 import statistics
 import subprocess
@@ -49,18 +53,24 @@ def env() -> dict[str, str]:
     return e
 
 
-def timed(argv: list[str]) -> float:
-    started = time.perf_counter()
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(argv: list[str]) -> tuple[float, float]:
+    """(wall, cpu) seconds of one run of `argv`."""
+    started, cpu = time.perf_counter(), _cpu()
     done = subprocess.run(argv, cwd=REPO, env=env(), capture_output=True, text=True)
     took = time.perf_counter() - started
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(argv)} failed: {done.stderr.strip()[-500:]}")
-    return took
+    return took, _cpu() - cpu
 
 
-def timed_review(germinate: list[str], root: Path, run_id: str) -> float:
-    """Seconds from start until the review page's API answers."""
-    started = time.perf_counter()
+def timed_review(germinate: list[str], root: Path, run_id: str) -> tuple[float, float]:
+    """Seconds from start until the review page's API answers (cpu: the whole process)."""
+    started, cpu = time.perf_counter(), _cpu()
     proc = subprocess.Popen([*germinate, "review", run_id, "--port", "0", "--data-root", str(root)], cwd=REPO,
                             env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
@@ -70,10 +80,11 @@ def timed_review(germinate: list[str], root: Path, run_id: str) -> float:
             raise SystemExit(f"review did not start: {line}{proc.stderr.read()[-500:]}")
         with urllib.request.urlopen(url.group(0) + "api/summary", timeout=60) as response:
             response.read()
-        return time.perf_counter() - started
+        took = time.perf_counter() - started
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=30)
+    return took, _cpu() - cpu
 
 
 def main() -> None:
@@ -99,16 +110,18 @@ def main() -> None:
             "review RUN (until the API answers)": lambda: timed_review(germinate, root, run_id),
             "curate 1 row, Prefect flow (before)": lambda: timed([py, "-c", FLOW_CURATE, str(root), str(one)]),
         }
-        results: dict[str, list[float]] = {name: [] for name in commands}
+        results: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
         for _ in range(args.tries):  # interleaved, so a burst of load hits every command alike
             for name, run in commands.items():
                 results[name].append(run())
-    medians = {name: statistics.median(times) for name, times in results.items()}
-    base, cli = medians["python -c pass (baseline)"], medians["germinate --help (baseline)"]
+    wall = {name: statistics.median(w for w, _ in times) for name, times in results.items()}
+    cpu = {name: statistics.median(c for _, c in times) for name, times in results.items()}
+    base, cli = wall["python -c pass (baseline)"], wall["germinate --help (baseline)"]
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; medians of {args.tries} tries")
-    print("| command | seconds | x python -c pass | x germinate --help |\n|---|---:|---:|---:|")
-    for name, m in medians.items():
-        print(f"| `{name}` | {m:.2f} | {m / base:.1f} | {m / cli:.2f} |")
+    print("| command | wall s | cpu s | wall x python -c pass | wall x germinate --help |")
+    print("|---|---:|---:|---:|---:|")
+    for name in wall:
+        print(f"| `{name}` | {wall[name]:.2f} | {cpu[name]:.2f} | {wall[name] / base:.1f} | {wall[name] / cli:.2f} |")
 
 
 if __name__ == "__main__":

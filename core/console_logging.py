@@ -27,8 +27,9 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from rich.console import Console
-from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TaskID, TextColumn,
+from rich.progress import (BarColumn, Progress, ProgressColumn, SpinnerColumn, Task, TaskID, TextColumn,
                            TimeElapsedColumn)
+from rich.text import Text
 
 LOG_NAME = "germinate.log"  # in the data root, for commands (and moments) without a run
 RUN_LOG_NAME = "log.txt"  # in a run's directory
@@ -159,11 +160,48 @@ def write_log(text: str) -> None:
         _session.log.write(text if text.endswith("\n") else text + "\n")
 
 
+class _Steps(ProgressColumn):
+    """`done/total` once a stage knows its total; nothing for a stage that only ticks."""
+
+    def render(self, task: Task) -> Text:
+        if task.total is None or task.fields.get("untold"):
+            return Text("")
+        return Text(f"{int(task.completed)}/{int(task.total)}")
+
+
+class _Lent:
+    """The running stage's display lent to a stage's own bars: rich shows one live display at a
+    time, and a stage's bars are removed when they end, leaving the stage's one line."""
+
+    def __init__(self, bar: Progress) -> None:
+        self._bar, self._tasks = bar, []
+
+    def __enter__(self) -> "_Lent":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        for task in self._tasks:
+            self._bar.remove_task(task)
+
+    def add_task(self, description: str, **kwargs: Any) -> TaskID:
+        task = self._bar.add_task(f"  {description}", **kwargs)
+        self._tasks.append(task)
+        return task
+
+    def update(self, task: TaskID, **kwargs: Any) -> None:
+        self._bar.update(task, **kwargs)
+
+    def advance(self, task: TaskID, advance: float = 1) -> None:
+        self._bar.advance(task, advance)
+
+
 def progress(*columns: Any) -> Progress:
-    """A progress display on the terminal; library prints are not pulled into it when calm."""
+    """A progress display on the terminal (inside a `stage`: that stage's); library prints are
+    not pulled into it when calm."""
+    if _stage is not None and not columns:
+        return _Lent(_stage[0])  # type: ignore[return-value]
     calm = _session is not None and not _session.verbose
-    return Progress(*(columns or (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                  TimeElapsedColumn())),
+    return Progress(*(columns or (TextColumn("{task.description}"), BarColumn(), _Steps(), TimeElapsedColumn())),
                     console=terminal, redirect_stdout=not calm, redirect_stderr=not calm)
 
 
@@ -172,14 +210,14 @@ def stage(name: str) -> Iterator[None]:
     """One line for a stage while it runs (spinner, steps once `report`ed, time), ticked when done."""
     global _stage
     bar = progress(SpinnerColumn(finished_text="[green]✓[/green]"), TextColumn("{task.description}"),
-                   BarColumn(), TextColumn("{task.fields[steps]}"), TimeElapsedColumn())
+                   BarColumn(), _Steps(), TimeElapsedColumn())
     with bar:
-        task = bar.add_task(name, total=None, steps="")
+        task = bar.add_task(name, total=None)
         _stage = (bar, task)
         try:
             yield
-            done = bar.tasks[0].total or 1
-            bar.update(task, total=done, completed=done)
+            told = bar.tasks[0].total
+            bar.update(task, total=told or 1, completed=told or 1, untold=told is None)
         finally:
             _stage = None
 
@@ -187,5 +225,4 @@ def stage(name: str) -> Iterator[None]:
 def report(completed: int, total: int | None) -> None:
     """Steps of the stage now running (training steps, answered items); ignored outside a stage."""
     if _stage is not None:
-        _stage[0].update(_stage[1], completed=completed, total=total,
-                         steps=f"{completed}/{total}" if total else str(completed))
+        _stage[0].update(_stage[1], completed=completed, total=total)

@@ -54,7 +54,8 @@ def run_stages(config: PipelineConfig, run: RunDir) -> dict:
 def generate_and_curate(config: PipelineConfig, run: RunDir, address: str | None) -> None:
     data_root, run_id = str(run.data_root), run.run_id
     gen = config.generate
-    with_runner(generate_flow, address)(gen, data_root, run_id, cluster=config.cluster)
+    with console_logging.stage("generate"):
+        with_runner(generate_flow, address)(gen, data_root, run_id, cluster=config.cluster)
     if not run.stage_done("curate"):
         with console_logging.stage("curate"):
             with_runner(curate_flow, address)(config.curate, data_root, run_id, use_pool=True, seeds=str(gen.seeds),

@@ -48,8 +48,9 @@ class StoredRun:
         return load_config(self.run.file("config.yaml"), [(f"curate.{k}", v) for k, v in settings])
 
     @lru_cache(maxsize=4)
-    def compared_with(self, include_input: bool) -> tuple[tuple[str, str], ...]:
-        """The seeds and earlier pool rows a pipeline run's candidates were compared with."""
+    def compared_with(self, include_input: bool, dropped: frozenset[str] = frozenset()) -> tuple[tuple[str, str], ...]:
+        """The seeds and earlier pool rows a pool-fed run's candidates were compared with (less the
+        rows a person dropped: `dropped` keys the cache, the pool itself leaves them out)."""
         if self.run.status.get("kind") not in pool.FEEDS_POOL:
             return ()
         entries = [(t.id, t.instruction) for t in load_tasks(self.base.generate.seeds, "seed")]
@@ -62,7 +63,8 @@ class StoredRun:
     def decide(self, settings: list[tuple[str, Any]], person: dict[str, Override]) -> list[LedgerRow]:
         """The ledger `refilter` would write with these settings and decisions."""
         cfg: CurateConfig = self.config(settings).curate
-        return decide(self.candidates, cfg, self.compared_with(cfg.near_duplicate.include_input),
+        dropped = frozenset(i for i, o in person.items() if o.decision == "drop")
+        return decide(self.candidates, cfg, self.compared_with(cfg.near_duplicate.include_input, dropped),
                       self.eval_tasks(cfg.decontamination.eval_set), person)
 
 

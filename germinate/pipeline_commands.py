@@ -132,7 +132,7 @@ def generate(config: Optional[Path] = ConfigOpt, data_root: Optional[Path] = Roo
     with console_logging.stage("check inputs, load the teacher"):
         preflight(cfg)
     run_dir = create_run(root, cfg, "generate")
-    with failing(run_dir), scheduler(cfg.cluster) as address:
+    with failing(run_dir), scheduler(cfg.cluster) as address, console_logging.stage("generate"):
         with_runner(generate_flow, address)(cfg.generate, str(root), run_dir.run_id, cluster=cfg.cluster)
     run_dir.update_status(status="generated")
     count = run_dir.status["stages"]["generate"]["candidates"]

@@ -6,12 +6,12 @@ is not one of the ledger's own fields, and `similarity`. A ledger without them h
 filters, nothing else changes. Verdicts are shown as they stand with the person's current
 decisions (`core.overrides`, re-read on every request), beside what the filters said.
 
-Search is a substring match of every whitespace-separated term of the query on the NFC-normalised,
-casefolded text of the row itself, spaces removed (instruction, input, output, raw teacher text, reasons, id, the person's
-note; not its neighbour's, which would match rows for text they do not contain).
-That works for Korean, whose spacing varies: Hangul typed decomposed (NFD, as macOS writes file
-names) matches the composed text, a partial word ("번역") finds "번역해", and "번역해 주세요",
-"번역해주세요" and "번역 해 주세요" all find each other.
+Search is a substring match of every whitespace-separated term of the query on the
+NFC-normalised, casefolded text of the row itself with spaces removed (instruction, input,
+output, raw teacher text, reasons, id, the person's note; not its neighbour's, which would match
+rows for text they do not contain). That works for Korean, whose spacing varies: Hangul typed
+decomposed (NFD, as macOS writes file names) matches the composed text, a partial word ("번역")
+finds "번역해", and "번역해 주세요", "번역해주세요" and "번역 해 주 세요" all find each other.
 """
 
 from __future__ import annotations
@@ -104,7 +104,9 @@ class ReviewData:
         entries = []
         for rec in records:
             numbers, notes = scores_of(rec)
-            row = LedgerRow.model_validate(dict(rec, meta=json.loads(rec.get("meta") or "{}")))
+            column: dict[str, float] = {}  # the `scores` column alone, as a plain mapping
+            _flatten("", rec.get("scores"), column, {})
+            row = LedgerRow.model_validate(dict(rec, meta=json.loads(rec.get("meta") or "{}"), scores=column))
             text = " ".join([row.id, row.instruction, row.input, row.output, row.raw or "", " ".join(row.reasons)])
             entries.append(Entry(row, numbers, notes, _spaceless(text)))
         # Neighbours may be pool rows, also ones a person has since dropped.
@@ -112,8 +114,17 @@ class ReviewData:
         return cls(run, entries, {r["id"]: r for r in every})
 
 
-def view(entry: Entry, decisions: dict[str, Override], data: ReviewData) -> dict[str, Any]:
-    """A row as the page shows it: its verdict now, what the filters said, scores, neighbour."""
+def in_pool(data: ReviewData) -> set[str] | None:
+    """Ids in the pool now (None when this run's rows do not go to the pool)."""
+    if data.run.status.get("kind") not in pool.FEEDS_POOL:
+        return None
+    return {r["id"] for r in pool.load_pool(data.run.data_root)}
+
+
+def view(entry: Entry, decisions: dict[str, Override], data: ReviewData,
+         pooled: set[str] | None = None) -> dict[str, Any]:
+    """A row as the page shows it: its verdict now, what the filters said, scores, neighbour, and
+    (`pooled`: `in_pool`) whether it is in the pool."""
     row = entry.row
     filter_verdict, filter_reasons = overrides.filters_said(row)
     (now,) = overrides.apply([row], decisions)
@@ -128,7 +139,7 @@ def view(entry: Entry, decisions: dict[str, Override], data: ReviewData) -> dict
         "neighbour": neighbour(row, data), "duplicate": bool({EXACT_DUPLICATE, NEAR_DUPLICATE} & set(filter_reasons)),
         "scores": entry.scores, "score_notes": entry.notes,
         "override": {"decision": decided.decision, "note": decided.note, "time": decided.time} if decided else None,
-        "meta": row.meta,
+        "meta": row.meta, "in_pool": None if pooled is None else row.id in pooled,
     }
 
 

@@ -31,7 +31,7 @@ from core.errors import GerminateError
 from core.overrides import Override
 from core.store import RunDir
 from flows.refilter import StoredRun
-from reports.review_rows import VERDICTS, Query, ReviewData, facets, outcome, select, view
+from reports.review_rows import VERDICTS, Query, ReviewData, facets, in_pool, outcome, select, view
 from reports.review_settings import threshold_settings
 
 STATIC = Path(__file__).with_name("static")
@@ -65,6 +65,8 @@ class Review:
         decisions = self.decisions()
         key = (tuple(settings), tuple((o.id, o.decision) for o in decisions.values()))
         if key not in self._whatif:
+            if len(self._whatif) >= 256:  # a long session of slider moves: forget the oldest
+                self._whatif.pop(next(iter(self._whatif)))
             result = outcome(self.stored.decide(settings, decisions))
             result["command"] = " ".join(["germinate refilter", self.run.run_id,
                                           *[f"--set {k}={v}" for k, v in settings]])
@@ -91,11 +93,13 @@ class Review:
                 pool_note = pool.honour_overrides(self.run.data_root)
             except GerminateError as exc:  # a curation holds the pool: it honours the file itself
                 pool_note = {"later": str(exc)}
-        return {"row": view(entry, self.decisions(), self.data), "pool": pool_note}
+        return {"row": view(entry, self.decisions(), self.data, in_pool(self.data)), "pool": pool_note}
 
     def _pool_run(self, run_id: str) -> str:
-        origin = self.run.data_root / "runs" / run_id / "status.json"
-        return run_id if origin.exists() and RunDir(self.run.data_root, run_id).status.get("kind") in pool.FEEDS_POOL else ""
+        """`run_id` if that run's rows go to the pool, else ''."""
+        if not (self.run.data_root / "runs" / run_id / "status.json").exists():
+            return ""
+        return run_id if RunDir(self.run.data_root, run_id).status.get("kind") in pool.FEEDS_POOL else ""
 
 
 def _source(meta: dict[str, Any]) -> str:
@@ -134,8 +138,10 @@ def create_app(review: Review) -> Starlette:
         offset = max(0, int(_float(request, "offset") or 0))
         decisions = review.decisions()
         picked = select(review.data, query, decisions)
+        pooled = in_pool(review.data)
+        page = picked[offset:offset + PAGE_SIZE]
         return JSONResponse({"total": len(picked), "offset": offset, "page": PAGE_SIZE,
-                             "rows": [view(e, decisions, review.data) for e in picked[offset:offset + PAGE_SIZE]]})
+                             "rows": [view(e, decisions, review.data, pooled) for e in page]})
 
     def whatif(request: Request) -> JSONResponse:
         return JSONResponse(review.whatif([parse_override(s) for s in request.query_params.getlist("set")]))

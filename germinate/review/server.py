@@ -20,7 +20,7 @@ HOST = "127.0.0.1"
 
 
 def bind(port: int) -> socket.socket:
-    """A listening-ready socket on 127.0.0.1:`port`, or a one-line error saying why not."""
+    """A listening socket on 127.0.0.1:`port`, or a one-line error saying why not."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
@@ -30,6 +30,9 @@ def bind(port: int) -> socket.socket:
         if exc.errno == errno.EADDRINUSE:
             raise GerminateError(f"port {port} on {HOST} is in use; choose another with --port") from None
         raise GerminateError(f"cannot listen on {HOST}:{port}: {exc.strerror}") from None
+    # Listening now, so a browser opened on the printed URL waits for uvicorn instead of being
+    # refused while it starts.
+    sock.listen(2048)
     return sock
 
 

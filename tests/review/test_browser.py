@@ -168,6 +168,7 @@ def test_review_in_the_browser_and_the_decisions_last(night, server, browser, ca
     shown = {r["id"]: r["text"] for r in _rows(browser)}
     assert "KEPT" in shown[dawn] and "override_keep" in shown[dawn] and "you: keep" in shown[dawn]
     assert "DROPPED" in shown[sky] and "override_drop" in shown[sky] and "you: drop" in shown[sky]
+    assert "in the pool" in shown[dawn] and "not in the pool" not in shown[dawn] and "not in the pool" in shown[sky]
     assert browser.get_log("browser") == []  # no script error, no failed request
 
     root = night.data_root

@@ -90,6 +90,7 @@ function renderRow(row) {
     reasons.append(chip("override_keep", "person"));
     for (const r of row.filter_reasons) reasons.append(chip(r, "reason overruled", "the filters' reason, overruled"));
   }
+  if (row.in_pool !== null) reasons.append(chip(row.in_pool ? "in the pool" : "not in the pool", "pool"));
   const scores = node.querySelector(".scores");
   for (const [name, value] of Object.entries(row.scores)) scores.append(chip(`${name} ${fmt(value)}`, "score", row.score_notes[name]));
   node.querySelector(".instruction").textContent = row.instruction || row.parse_error || "";
