@@ -70,6 +70,7 @@ async function loadSummary() {
   const summary = await api("/api/summary");
   state.runId = summary.run_id;
   $("run").textContent = `run ${summary.run_id} (${summary.kind})`;
+  $("saved").textContent = `your decisions are saved in ${summary.overrides_file} and honoured by every later curation`;
   const verdict = $("verdict");
   if (!verdict.options.length) for (const v of summary.verdicts) verdict.add(new Option(v, v));
   renderCounts(summary.counts);
