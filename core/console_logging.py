@@ -169,6 +169,13 @@ class _Steps(ProgressColumn):
         return Text(f"{int(task.completed)}/{int(task.total)}")
 
 
+class _Tick(SpinnerColumn):
+    """A spinner while the stage runs, a tick once it is done (whatever its counts say)."""
+
+    def render(self, task: Task) -> Any:
+        return Text("✓", style="green") if task.fields.get("done") else super().render(task)
+
+
 class _Lent:
     """The running stage's display lent to a stage's own bars: rich shows one live display at a
     time, and a stage's bars are removed when they end, leaving the stage's one line."""
@@ -209,15 +216,15 @@ def progress(*columns: Any) -> Progress:
 def stage(name: str) -> Iterator[None]:
     """One line for a stage while it runs (spinner, steps once `report`ed, time), ticked when done."""
     global _stage
-    bar = progress(SpinnerColumn(finished_text="[green]✓[/green]"), TextColumn("{task.description}"),
-                   BarColumn(), _Steps(), TimeElapsedColumn())
+    bar = progress(_Tick(), TextColumn("{task.description}"), BarColumn(), _Steps(), TimeElapsedColumn())
     with bar:
         task = bar.add_task(name, total=None)
         _stage = (bar, task)
         try:
             yield
-            told = bar.tasks[0].total
-            bar.update(task, total=told or 1, completed=told or 1, untold=told is None)
+            if bar.tasks[0].total is None:  # never told its steps: a full bar, no counts
+                bar.update(task, total=1, completed=1, untold=True)
+            bar.update(task, done=True)  # the counts stay as reported: 3/30 if it stopped at 3
         finally:
             _stage = None
 

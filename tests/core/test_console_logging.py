@@ -27,6 +27,10 @@ NOISY = textwrap.dedent("""
     subprocess.run([sys.executable, "-c", "print('a child process')"], check=True)
     with console_logging.stage("tune"):
         console_logging.report(3, 30)
+    with console_logging.stage("generate"):
+        with console_logging.progress() as bar:  # a stage's own bar, shown inside the stage's line
+            job = bar.add_task("instructions", total=4)
+            bar.update(job, completed=4)
     console_logging.terminal.print("germinate's own table")
     console_logging.to_log(log.with_name("run.log"))
     print("after the run started")
@@ -48,7 +52,9 @@ def test_library_output_goes_to_the_log_and_ours_to_the_terminal(tmp_path):
     done = _run(tmp_path, "calm")
     assert done.returncode == 0, done.stderr
     assert done.stderr == "germinate: error: one line\n"
-    assert "germinate's own table" in done.stdout and "tune" in done.stdout and done.stdout.endswith("restored\n")
+    assert "germinate's own table" in done.stdout and done.stdout.endswith("restored\n")
+    assert "tune" in done.stdout and "3/30" in done.stdout  # the steps reported
+    assert "generate" in done.stdout and "instructions" not in done.stdout  # one line per stage
     for line in LIBRARY_LINES + ["after the run started"]:
         assert line not in done.stdout, line
     first = (tmp_path / "germinate.log").read_text()
