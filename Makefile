@@ -31,11 +31,13 @@ models: $(STAMP)
 run: $(STAMP)
 	$(BIN)/germinate run $(ARGS)
 
-# Headless Chromium (and a Korean font) for the report page's browser test, from Debian.
+# Headless Chromium, its WebDriver (selenium drives the review page with it) and a Korean font,
+# from Debian, for the browser tests of report.html and `germinate review`.
 browser:
-	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-nanum >/dev/null; } || \
-	  echo "chromium could not be installed: the report's browser test will be skipped"
+	@{ command -v chromium && command -v chromedriver; } >/dev/null 2>&1 || \
+	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-nanum >/dev/null; } || \
+	  echo "chromium / chromedriver could not be installed: the browser tests will be skipped"
 
 test: $(STAMP) browser
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)

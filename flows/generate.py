@@ -18,6 +18,7 @@ from typing import Any
 from prefect import flow, task
 from prefect.cache_policies import NONE
 
+from core import console_logging
 from core.config import ClusterConfig, CurateConfig, GenerateConfig, Sampling, TeacherConfig
 from core.errors import GerminateError
 from core.models import resolve_model
@@ -172,6 +173,7 @@ def generate_rounds(run: RunDir, seeds: list[SeedTask], cfg: GenerateConfig, cur
              "kept_total": len(kept) + n_kept, "drops": top_drops(new_rows),
              "seconds": round(time.perf_counter() - started, 1)}
         print(round_line(y, cfg.num_instructions, cfg.max_rounds))
+        console_logging.report(min(y["kept_total"], cfg.num_instructions), cfg.num_instructions)
         candidates += new
         rows += new_rows
         ckpt.update(next_index=ckpt["next_index"] + len(requests),

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from prefect import flow
 
-from core import paths, runtime_env
+from core import console_logging, paths, runtime_env
 from core.config import PipelineConfig
 from core.store import RunDir
 from flows.cluster import scheduler, with_runner
@@ -57,10 +57,12 @@ def run_stages(config: PipelineConfig, run: RunDir) -> dict:
 def generate_and_curate(config: PipelineConfig, run: RunDir, address: str | None) -> None:
     data_root, run_id = str(run.data_root), run.run_id
     gen = config.generate
-    with_runner(generate_flow, address)(gen, data_root, run_id, cluster=config.cluster, curate=config.curate)
+    with console_logging.stage("generate"):
+        with_runner(generate_flow, address)(gen, data_root, run_id, cluster=config.cluster, curate=config.curate)
     if not run.stage_done("curate"):
-        with_runner(curate_flow, address)(config.curate, data_root, run_id, use_pool=True, seeds=str(gen.seeds),
-                                          card=provenance(gen), cluster=config.cluster)
+        with console_logging.stage("curate"):
+            with_runner(curate_flow, address)(config.curate, data_root, run_id, use_pool=True, seeds=str(gen.seeds),
+                                              card=provenance(gen), cluster=config.cluster)
 
 
 def tune_and_evaluate(config: PipelineConfig, run: RunDir) -> dict:
@@ -75,12 +77,14 @@ def tune_and_evaluate(config: PipelineConfig, run: RunDir) -> dict:
         run.update_status(status="completed", note=f"training skipped: {line}", skipped=["tune", "evaluate"])
         finish(run)
         return run.status
-    adapter = tune_flow(config.tune, data_root, run_id, seeds=str(gen.seeds),
-                        eval_set=str(config.evaluate.eval_set), curate=config.curate)
+    with console_logging.stage("tune"):
+        adapter = tune_flow(config.tune, data_root, run_id, seeds=str(gen.seeds),
+                            eval_set=str(config.evaluate.eval_set), curate=config.curate)
     if not run.stage_done("evaluate"):
         started = time.perf_counter()
-        result = evaluate_flow(config.evaluate, config.tune.student, gen.teacher, data_root,
-                               candidate=adapter, run_id=run_id, out_path=str(run.file("eval.json")))
+        with console_logging.stage("evaluate"):
+            result = evaluate_flow(config.evaluate, config.tune.student, gen.teacher, data_root,
+                                   candidate=adapter, run_id=run_id, out_path=str(run.file("eval.json")))
         run.mark_stage("evaluate", promote=result["decision"]["promote"],
                        seconds=round(time.perf_counter() - started, 1))
         publish_eval(run_id, result)

@@ -11,6 +11,7 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
+from core import overrides
 from core.config import CurateConfig, GenerateConfig, PipelineConfig, dump_config, load_config
 from core.errors import GerminateError
 from core.fingerprints import fingerprint_file
@@ -77,6 +78,8 @@ def create_run(root: Path, cfg: PipelineConfig, kind: str, run_id: str | None = 
     The snapshot records the run seed (`with_run_seed`): `resume` re-reads it, so a resumed
     run rebuilds the requests it had not finished. Run a new run with `recorded_config(run)`.
     """
+    # Curation will read the person's overrides: a damaged file fails now, not after generation.
+    overrides.load(root)
     run_id = run_id or new_run_id()
     return RunDir.create(root, run_id, dump_config(with_run_seed(cfg, run_id)), kind)
 

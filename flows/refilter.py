@@ -4,23 +4,55 @@ No teacher and no model is involved: the candidates (with the teacher's raw text
 reasons) and every quality score are on disk, so `germinate refilter RUN --set
 near_duplicate.threshold=0.8` (or `--set curate.quality.ifd.max_ifd=0.9`) only re-runs the pure
 filters on the stored scores and writes a new ledger and curated set into a sibling run
-directory (`<run_id>.refilter-<time>`), leaving the original run and the pool untouched.
+directory (`<run_id>.refilter-<time>`), leaving the original run and the pool untouched. A person's
+overrides are honoured (`flows.curation.decide`), as by every curation. The review page's
+threshold sliders count with the same code (`StoredRun.decide`), so what they show is what
+`refilter` would write.
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from core import pool
+from core import overrides, pool
 from core.config import CurateConfig, PipelineConfig, dump_config, load_config
 from core.errors import GerminateError
-from core.records import Candidate, LedgerRow, load_tasks, similarity_text
-from core.store import RunDir, atomic_write_jsonl, new_run_id, read_jsonl_rows
-from filters import check_invariant, curate
+from core.overrides import Override
+from core.records import Candidate, LedgerRow, SeedTask, load_tasks, similarity_text
+from core.store import RunDir, atomic_write_jsonl, new_run_id
 from filters.curate import row_facts, with_scores
 from filters.quality import SIGNALS, thresholds
+from flows.curation import decide, read_candidates
 from reports.outputs import read_ledger, write_curated
+
+
+def curate_key(key: str) -> str:
+    """`near_duplicate.threshold` or `curate.near_duplicate.threshold`: both name a curate key."""
+    return key if key.startswith("curate.") else f"curate.{key}"
+
+
+def stored_scores(run: RunDir) -> dict[str, LedgerRow]:
+    """The run's ledger rows by id: the scores new verdicts are decided on."""
+    ledger = run.file("ledger.parquet")
+    return {r.id: r for r in read_ledger(ledger)} if ledger.exists() else {}
+
+
+def check_model_scores(run: RunDir, now: CurateConfig, candidates: list[Candidate],
+                       stored: dict[str, LedgerRow]) -> None:
+    """A model signal enabled now whose scores were never computed (it was off, or the run was
+    curated before it existed) cannot be re-thresholded: an error, not a silent pass, since
+    computing the scores would mean loading the model."""
+    if not any(not c.parse_error for c in candidates):
+        return
+    for signal in SIGNALS:
+        prefix = f"{signal.name}."
+        if signal.model and getattr(now.quality, signal.name).enabled and not any(
+                k.startswith(prefix) for r in stored.values() for k in r.scores):
+            raise GerminateError(
+                f"curate.quality.{signal.name} has no stored scores in run {run.run_id}; refilter never "
+                f"loads a model: curate the run with it enabled, or --set curate.quality.{signal.name}.enabled=false")
 
 
 def pool_before(data_root: Path, run_id: str, include_input: bool) -> list[tuple[str, str]]:
@@ -34,57 +66,60 @@ def pool_before(data_root: Path, run_id: str, include_input: bool) -> list[tuple
     return [(r["id"], similarity_text(r["instruction"], r["input"], include_input)) for r in earlier]
 
 
-def curate_key(key: str) -> str:
-    """`near_duplicate.threshold` or `curate.near_duplicate.threshold`: both name a curate key."""
-    return key if key.startswith("curate.") else f"curate.{key}"
+class StoredRun:
+    """A curated run's stored candidates and config, read once; `decide` re-curates them."""
+
+    def __init__(self, run: RunDir) -> None:
+        self.run = run
+        self.base: PipelineConfig = load_config(run.file("config.yaml"))
+        self.stored = stored_scores(run)
+        # The rater's rationale is in the stored ledger row (not in candidates.jsonl): carry it over.
+        self.candidates = [
+            c.model_copy(update={"meta": {**c.meta, "rating_rationale": self.stored[c.id].meta["rating_rationale"]}})
+            if c.id in self.stored and "rating_rationale" in self.stored[c.id].meta else c
+            for c in read_candidates(run)]
+
+    def config(self, settings: list[tuple[str, Any]]) -> PipelineConfig:
+        """The run's config with `curate.<key>=value` settings (a bad one is a one-line error)."""
+        return load_config(self.run.file("config.yaml"), [(curate_key(k), v) for k, v in settings])
+
+    @lru_cache(maxsize=4)
+    def compared_with(self, include_input: bool, dropped: frozenset[str] = frozenset()) -> tuple[tuple[str, str], ...]:
+        """The seeds and earlier pool rows a pool-fed run's candidates were compared with (less the
+        rows a person dropped: `dropped` keys the cache, the pool itself leaves them out)."""
+        if self.run.status.get("kind") not in pool.FEEDS_POOL:
+            return ()
+        entries = [(t.id, t.instruction) for t in load_tasks(self.base.generate.seeds, "seed")]
+        return tuple(entries + pool_before(self.run.data_root, self.run.run_id, include_input))
+
+    @lru_cache(maxsize=4)
+    def eval_tasks(self, path: Path | None) -> tuple[SeedTask, ...]:
+        return tuple(load_tasks(path, "eval")) if path else ()
+
+    def decide(self, settings: list[tuple[str, Any]], person: dict[str, Override]) -> list[LedgerRow]:
+        """The ledger `refilter` would write with these settings and decisions."""
+        cfg: CurateConfig = self.config(settings).curate
+        check_model_scores(self.run, cfg, self.candidates, self.stored)
+        dropped = frozenset(i for i, o in person.items() if o.decision == "drop")
+        entries = self.compared_with(cfg.near_duplicate.include_input, dropped)
+        eval_tasks = self.eval_tasks(cfg.decontamination.eval_set)
+        # Statistical scores are recomputed (cheap, and a run curated before they existed gets
+        # them); the stored ones, model scores included, win where both exist.
+        facts = row_facts(self.candidates, cfg, [t for _, t in entries], eval_tasks)
+        facts = with_scores(facts, [self.stored[c.id].scores if c.id in self.stored else {} for c in self.candidates])
+        return decide(self.candidates, cfg, entries, eval_tasks, person, facts)
 
 
-def stored_scores(run: RunDir, now: CurateConfig, candidates: list[Candidate]) -> dict[str, LedgerRow]:
-    """The run's ledger rows by id, whose scores the new verdicts are decided on. A model signal
-    enabled now whose scores were never computed (it was off, or the run was curated before it
-    existed) cannot be re-thresholded: an error, not a silent pass, since computing the scores
-    would mean loading the model."""
-    ledger = run.file("ledger.parquet")
-    rows = {r.id: r for r in read_ledger(ledger)} if ledger.exists() else {}
-    if not any(not c.parse_error for c in candidates):
-        return rows
-    for signal in SIGNALS:
-        prefix = f"{signal.name}."
-        if signal.model and getattr(now.quality, signal.name).enabled and not any(
-                k.startswith(prefix) for r in rows.values() for k in r.scores):
-            raise GerminateError(
-                f"curate.quality.{signal.name} has no stored scores in run {run.run_id}; refilter never "
-                f"loads a model: curate the run with it enabled, or --set curate.quality.{signal.name}.enabled=false")
-    return rows
-
-
-def refilter(run: RunDir, overrides: list[tuple[str, Any]]) -> tuple[RunDir, dict]:
-    """Curate `run`'s candidates again with `curate.<key>=value` overrides; returns the new run."""
-    base = load_config(run.file("config.yaml"))
-    cfg: PipelineConfig = load_config(run.file("config.yaml"), [(curate_key(k), v) for k, v in overrides])
-    curate_cfg: CurateConfig = cfg.curate
-    candidates = [Candidate.model_validate(r) for r in read_jsonl_rows(run.file("candidates.jsonl"))]
-    stored = stored_scores(run, curate_cfg, candidates)
-    # The rater's rationale is in the stored ledger row (not in candidates.jsonl): carry it over.
-    scored = [c.model_copy(update={"meta": {**c.meta, "rating_rationale": stored[c.id].meta["rating_rationale"]}})
-              if c.id in stored and "rating_rationale" in stored[c.id].meta else c for c in candidates]
-    entries = []
-    if run.status.get("kind") == "pipeline":
-        entries = [(t.id, t.instruction) for t in load_tasks(base.generate.seeds, "seed")]
-        entries += pool_before(run.data_root, run.run_id, curate_cfg.near_duplicate.include_input)
-    eval_path = curate_cfg.decontamination.eval_set
-    eval_tasks = load_tasks(eval_path, "eval") if eval_path else []
-    # Statistical scores are recomputed (cheap, and a run curated before they existed gets
-    # them); the stored ones, model scores included, win where both exist.
-    facts = row_facts(scored, curate_cfg, [t for _, t in entries], eval_tasks)
-    facts = with_scores(facts, [stored[c.id].scores if c.id in stored else {} for c in scored])
-    rows = curate(scored, curate_cfg, entries, eval_tasks, facts=facts)
-    check_invariant(scored, rows)
+def refilter(run: RunDir, settings: list[tuple[str, Any]]) -> tuple[RunDir, dict]:
+    """Curate `run`'s candidates again with `curate.<key>=value` settings; returns the new run."""
+    stored = StoredRun(run)
+    cfg = stored.config(settings)
+    rows = stored.decide(settings, overrides.load(run.data_root))
     new = RunDir.create(run.data_root, f"{run.run_id}.refilter-{new_run_id()}", dump_config(cfg), "refilter")
-    atomic_write_jsonl(new.file("candidates.jsonl"), [c.model_dump() for c in candidates])
+    atomic_write_jsonl(new.file("candidates.jsonl"), [c.model_dump() for c in stored.candidates])
     summary = write_curated(new, rows, {"refiltered from": run.run_id,
-                                        "overrides": ", ".join(f"{k}={v}" for k, v in overrides)},
-                            quality=thresholds(curate_cfg.quality))
+                                        "overrides": ", ".join(f"{k}={v}" for k, v in settings)},
+                            quality=thresholds(cfg.curate.quality))
     new.mark_stage("curate", **summary)
     new.update_status(status="completed", source_run=run.run_id)
     return new, summary

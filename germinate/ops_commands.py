@@ -13,8 +13,10 @@ from core.models import EMBEDDED, prepare
 from core.paths import data_root as resolve_root
 from core.store import RunDir
 from generators.serve import stop, vllm_servers
-from germinate.app import ConfigOpt, RootOpt, SetOpt, app, model_app, out, read_config, server_app, start, teacher_app
-from reports.console import diff_runs, export_dropped, inspect_run, list_runs, print_summary
+from germinate.app import (ConfigOpt, RootOpt, SetOpt, VerboseOpt, app, model_app, out, read_config, server_app, start,
+                           teacher_app)
+from reports.console import diff_runs, export_dropped, inspect_run, print_summary
+from reports.run_list import list_runs
 
 
 @app.command()
@@ -60,17 +62,19 @@ def refilter(run: str = typer.Argument(..., help="A curated run id or directory"
 
 
 @app.command()
-def runs(data_root: Optional[Path] = RootOpt) -> None:
-    """List runs: date, kind, status, counts, score, promotion."""
+def runs(data_root: Optional[Path] = RootOpt,
+         as_json: bool = typer.Option(False, "--json", help="Print the runs as a JSON array")) -> None:
+    """List runs: date, kind, status, counts, score, promotion (run ids never cut short)."""
 
-    list_runs(out, resolve_root(data_root))
+    list_runs(out, resolve_root(data_root), as_json)
 
 
 @model_app.command("prepare")
-def model_prepare(which: str = typer.Argument("all", help="teacher | student | all")) -> None:
+def model_prepare(which: str = typer.Argument("all", help="teacher | student | all"),
+                  verbose: bool = VerboseOpt) -> None:
     """Convert the embedded model(s) from GGUF to HF safetensors in the cache (done lazily too)."""
 
-    start(None)
+    start(None, verbose)
     keys = {"teacher": ["smollm2-135m-instruct"], "student": ["gemma-3-270m"], "all": list(EMBEDDED)}.get(which)
     if keys is None:
         raise GerminateError(f"unknown model set '{which}' (teacher | student | all)")
@@ -83,12 +87,13 @@ def teacher_serve(config: Optional[Path] = ConfigOpt, set_: list[str] = SetOpt,
                   host: str = typer.Option("127.0.0.1", help="Bind address (loopback by default)"),
                   port: int = typer.Option(8000),
                   replicas: int = typer.Option(1, min=1, max=64,
-                                               help="Servers on ports PORT, PORT+1, ...: endpoints for sharding")) -> None:
+                                               help="Servers on ports PORT, PORT+1, ...: endpoints for sharding"),
+                                               verbose: bool = VerboseOpt) -> None:
     """Start vLLM's OpenAI-compatible server for the configured teacher; Ctrl-C stops it."""
     import time
 
 
-    start(None)
+    start(None, verbose)
     cfg = read_config(config, set_)
     with vllm_servers(cfg.generate.teacher, replicas, host=host,
                       ports=list(range(port, port + replicas))) as urls:
@@ -105,9 +110,10 @@ def teacher_serve(config: Optional[Path] = ConfigOpt, set_: list[str] = SetOpt,
 @app.command()
 def schedule(config: Optional[Path] = ConfigOpt, data_root: Optional[Path] = RootOpt, set_: list[str] = SetOpt,
              cron: Optional[str] = typer.Option(None, help="Cron expression (default from config: 0 2 * * *)"),
-             timezone: Optional[str] = typer.Option(None, help="IANA time zone, e.g. Asia/Seoul")) -> None:
+             timezone: Optional[str] = typer.Option(None, help="IANA time zone, e.g. Asia/Seoul"),
+             verbose: bool = VerboseOpt) -> None:
     """Serve the nightly `pipeline` deployment on its cron schedule (Ctrl-C stops)."""
-    root = start(data_root)
+    root = start(data_root, verbose)
     from flows.prepare import preflight
     from flows.schedule import serve_nightly
 
@@ -121,13 +127,13 @@ def schedule(config: Optional[Path] = ConfigOpt, data_root: Optional[Path] = Roo
 
 @server_app.command("start")
 def server_start(host: str = typer.Option("127.0.0.1"), port: int = typer.Option(4200),
-                 data_root: Optional[Path] = RootOpt) -> None:
+                 data_root: Optional[Path] = RootOpt, verbose: bool = VerboseOpt) -> None:
     """Start a Prefect API server (SQLite in the data root; Postgres via env) until Ctrl-C."""
     import time
 
     from flows.schedule import api_url, database_note, start_server
 
-    start(data_root)
+    start(data_root, verbose)
     proc = start_server(host, port)
     try:
         out.print(f"Prefect API at {api_url(host, port)} ({database_note()})")

@@ -8,24 +8,27 @@ from typing import Optional
 
 import typer
 
+from core import console_logging, overrides
 from core.errors import GerminateError
 from core.inputs import FORMATS, read_candidates
 from core.models import resolve_model
 from core.records import load_tasks
 from core.store import RunDir, atomic_write_jsonl, new_run_id
-from germinate.app import ConfigOpt, RootOpt, SetOpt, app, failing, out, read_config, start
+from germinate.app import ConfigOpt, RootOpt, SetOpt, VerboseOpt, app, failing, out, read_config, start
 from reports.console import print_eval, print_summary
 
 
 @app.command()
 def run(config: Optional[Path] = ConfigOpt, data_root: Optional[Path] = RootOpt,
-        set_: list[str] = SetOpt, run_id: Optional[str] = typer.Option(None, help="Name the run")) -> None:
+        set_: list[str] = SetOpt, run_id: Optional[str] = typer.Option(None, help="Name the run"),
+        verbose: bool = VerboseOpt) -> None:
     """Run the whole pipeline (generate -> curate -> tune -> evaluate) into a new run directory."""
-    root = start(data_root)
+    root = start(data_root, verbose)
     from flows.prepare import create_run, preflight, recorded_config
 
     cfg = read_config(config, set_)
-    preflight(cfg)
+    with console_logging.stage("check inputs, load the teacher"):
+        preflight(cfg)
     run_dir = create_run(root, cfg, "pipeline", run_id)
     _run_pipeline(recorded_config(run_dir), root, run_dir)
 
@@ -40,13 +43,20 @@ def _run_pipeline(cfg, root: Path, run_dir: RunDir, resuming: bool = False) -> N
     print_summary(out, run_dir)
     if run_dir.file("eval.json").exists():
         print_eval(out, json.loads(run_dir.file("eval.json").read_text(encoding="utf-8")))
+    _say_log()
+
+
+def _say_log() -> None:
+    """Where the libraries' output went, when it did not come here."""
+    if console_logging.log_path() is not None:
+        out.print(f"engine and library output: {console_logging.log_path()}", soft_wrap=True, highlight=False)
 
 
 @app.command()
 def resume(run: str = typer.Argument(..., help="A run id or directory"),
-           data_root: Optional[Path] = RootOpt) -> None:
+           data_root: Optional[Path] = RootOpt, verbose: bool = VerboseOpt) -> None:
     """Finish an interrupted run: finished requests and stages are not redone."""
-    root = start(data_root)
+    root = start(data_root, verbose)
     from flows.prepare import preflight
 
     run_dir = RunDir.open(root, run)
@@ -57,16 +67,17 @@ def resume(run: str = typer.Argument(..., help="A run id or directory"),
     # judge does; it is then loaded before training, the order a fresh run uses).
     done = run_dir.stage_done
     judge_is_teacher = cfg.evaluate.judge.resolve(cfg.generate.teacher) == cfg.generate.teacher
-    preflight(cfg, teacher=not done("generate") or (judge_is_teacher and not done("evaluate")))
+    with console_logging.stage("check inputs, load the teacher"):
+        preflight(cfg, teacher=not done("generate") or (judge_is_teacher and not done("evaluate")))
     _run_pipeline(cfg, run_dir.data_root, run_dir, resuming=True)
 
 
 @app.command()
 def tune(run: str = typer.Argument(..., help="A curated run id or directory"),
          config: Optional[Path] = ConfigOpt, data_root: Optional[Path] = RootOpt,
-         set_: list[str] = SetOpt) -> None:
+         set_: list[str] = SetOpt, verbose: bool = VerboseOpt) -> None:
     """LoRA-tune the student on the curated data; the adapter goes to RUN/adapter."""
-    root = start(data_root)
+    root = start(data_root, verbose)
     from flows.tune import tune_flow
 
     run_dir = RunDir.open(root, run)
@@ -76,10 +87,11 @@ def tune(run: str = typer.Argument(..., help="A curated run id or directory"),
     if run_dir.status["stages"]["curate"]["kept"] == 0 and cfg.tune.skip_when_nothing_kept:
         raise GerminateError(f"run {run_dir.run_id} kept no examples, nothing new to tune on "
                              "(--set tune.skip_when_nothing_kept=false trains on the pool and seeds anyway)")
-    with failing(run_dir):
+    with failing(run_dir), console_logging.stage("tune"):
         adapter = tune_flow(cfg.tune, str(run_dir.data_root), run_dir.run_id, seeds=str(cfg.generate.seeds),
                             eval_set=str(cfg.evaluate.eval_set), curate=cfg.curate)
     out.print(f"adapter: {adapter}")
+    _say_log()
 
 
 @app.command("eval")
@@ -87,10 +99,10 @@ def eval_(eval_set: Optional[Path] = typer.Option(None, "--eval-set", help="Self
           model: Optional[str] = typer.Option(None, "--model", help="Student base model (default: config)"),
           adapter: Optional[Path] = typer.Option(None, "--adapter", help="LoRA adapter to evaluate"),
           config: Optional[Path] = ConfigOpt, data_root: Optional[Path] = RootOpt,
-          set_: list[str] = SetOpt) -> None:
+          set_: list[str] = SetOpt, verbose: bool = VerboseOpt) -> None:
     """Base vs champion (vs --adapter) on a held-out set: every metric with its CI, deltas with paired CIs,
     the judge's counts. Records no decision (only answers, in the answer cache)."""
-    root = start(data_root)
+    root = start(data_root, verbose)
     from evals.answers import check_adapter
     from flows.evaluate import evaluate_flow
     from flows.evaluate_checks import check_evaluation, print_warnings
@@ -103,18 +115,20 @@ def eval_(eval_set: Optional[Path] = typer.Option(None, "--eval-set", help="Self
         # Before any flow starts: a wrong adapter is bad input, reported in one line.
         check_adapter(adapter, resolve_model(cfg.tune.student))
     print_warnings(warnings)
-    result = evaluate_flow(cfg.evaluate, cfg.tune.student, cfg.generate.teacher, str(root),
-                           candidate=str(adapter) if adapter else None, record=False)
+    with console_logging.stage("evaluate"):
+        result = evaluate_flow(cfg.evaluate, cfg.tune.student, cfg.generate.teacher, str(root),
+                               candidate=str(adapter) if adapter else None, record=False)
     print_eval(out, result)
+    _say_log()
 
 
 @app.command()
 def generate(config: Optional[Path] = ConfigOpt, data_root: Optional[Path] = RootOpt,
              seeds: Optional[Path] = typer.Option(None, help="Self-Instruct JSONL seed tasks"),
              n: Optional[int] = typer.Option(None, "--n", help="Rows to keep (generate.num_instructions)"),
-             set_: list[str] = SetOpt) -> None:
+             set_: list[str] = SetOpt, verbose: bool = VerboseOpt) -> None:
     """Generate candidates only (curate them later with `germinate curate RUN`)."""
-    root = start(data_root)
+    root = start(data_root, verbose)
     from flows.cluster import scheduler, with_runner
     from flows.generate import generate_flow
     from flows.prepare import create_run, preflight, recorded_config
@@ -122,10 +136,11 @@ def generate(config: Optional[Path] = ConfigOpt, data_root: Optional[Path] = Roo
     extra = [("generate.seeds", str(seeds))] if seeds else []
     extra += [("generate.num_instructions", n)] if n is not None else []
     cfg = read_config(config, set_, extra)
-    preflight(cfg, evaluation=False)
+    with console_logging.stage("check inputs, load the teacher"):
+        preflight(cfg, evaluation=False)
     run_dir = create_run(root, cfg, "generate")
     cfg = recorded_config(run_dir)  # with its run seed
-    with failing(run_dir), scheduler(cfg.cluster) as address:
+    with failing(run_dir), scheduler(cfg.cluster) as address, console_logging.stage("generate"):
         with_runner(generate_flow, address)(cfg.generate, str(root), run_dir.run_id, cluster=cfg.cluster,
                                             curate=cfg.curate)
     run_dir.update_status(status="generated")
@@ -140,12 +155,10 @@ def curate(run: Optional[str] = typer.Argument(None, help="A run id or directory
            input: Optional[Path] = typer.Option(None, "--input", help="Curate an existing dataset file"),
            format: str = typer.Option("auto", help="auto | alpaca | messages | self-instruct"),
            config: Optional[Path] = ConfigOpt, data_root: Optional[Path] = RootOpt,
-           set_: list[str] = SetOpt) -> None:
+           set_: list[str] = SetOpt, verbose: bool = VerboseOpt) -> None:
     """Run the filters on a generated run, or on any dataset file with --input."""
-    root = start(data_root)
-    from flows.cluster import scheduler, with_runner
-    from flows.curate import curate_flow
-    from flows.prepare import create_run, preflight_quality, provenance
+    root = start(data_root, verbose)
+    from flows.prepare import create_run, preflight_quality
 
     cfg = read_config(config, set_)
     if (run is None) == (input is None):
@@ -155,13 +168,26 @@ def curate(run: Optional[str] = typer.Argument(None, help="A run id or directory
     if cfg.curate.decontamination.eval_set:
         load_tasks(cfg.curate.decontamination.eval_set, "eval")
     preflight_quality(cfg.curate)
+    overrides.load(root)  # a damaged override file: one line, before a run directory exists
     if input is not None:
         run_id = new_run_id("curate-")
         candidates = read_candidates(input, run_id, format)  # fails before any directory exists
         run_dir = create_run(root, cfg, "curate", run_id)
         atomic_write_jsonl(run_dir.file("candidates.jsonl"), [c.model_dump() for c in candidates])
         card, use_pool = {"source": str(input)}, False
+        if cfg.cluster.runner == "local":
+            # Nothing to orchestrate (one process, no pool, no shards): the same files without
+            # Prefect, whose temporary API server took 9 of the 12 s a one-row file needed.
+            from flows.curation import curate_without_pool
+
+            with failing(run_dir), console_logging.stage("curate"):
+                curate_without_pool(run_dir, cfg.curate, card)
+            run_dir.update_status(status="completed")
+            print_summary(out, run_dir)
+            return
     else:
+        from flows.prepare import provenance
+
         run_dir = RunDir.open(root, run)
         if not run_dir.file("candidates.jsonl").exists():
             raise GerminateError(f"run {run_dir.run_id} has no candidates.jsonl to curate")
@@ -169,7 +195,10 @@ def curate(run: Optional[str] = typer.Argument(None, help="A run id or directory
         # pipeline does.
         cfg = cfg.model_copy(update={"generate": read_config(run_dir.file("config.yaml"), []).generate})
         card, use_pool = provenance(cfg.generate), True
-    with failing(run_dir), scheduler(cfg.cluster) as address:
+    from flows.cluster import scheduler, with_runner
+    from flows.curate import curate_flow
+
+    with failing(run_dir), scheduler(cfg.cluster) as address, console_logging.stage("curate"):
         with_runner(curate_flow, address)(cfg.curate, str(run_dir.data_root), run_dir.run_id,
                                           use_pool=use_pool, seeds=str(cfg.generate.seeds) if use_pool else None,
                                           card=card, cluster=cfg.cluster)

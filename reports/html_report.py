@@ -15,6 +15,7 @@ from typing import Any
 
 from core.config import PipelineConfig, load_config
 from core.errors import GerminateError
+from core.overrides import OVERRIDE_DROP
 from core.records import LedgerRow
 from core.store import RunDir, atomic_write_text
 from core.templating import template
@@ -31,7 +32,8 @@ from reports.novelty import nights, novelty_table
 from reports.outputs import read_ledger
 
 DEDUP = {EXACT_DUPLICATE, NEAR_DUPLICATE}
-SET_LEVEL = DEDUP | {EVAL_OVERLAP}  # every other reason comes from a per-example check
+# Every other reason comes from a per-example check; a person's drop (the review page) comes last.
+SET_LEVEL = DEDUP | {EVAL_OVERLAP, OVERRIDE_DROP}
 SAMPLES_PER_REASON = 5
 HISTORY_RUNS = 30
 

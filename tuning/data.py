@@ -1,13 +1,14 @@
 """The examples a tuning run trains on.
 
 By default: everything accepted so far (the pool, optionally only the last `window_runs`
-runs) plus the human seed tasks, as chat `messages`. Their hash (`core.fingerprints.rows_fingerprint`)
+runs) plus the human seed tasks, as chat `messages`. A row a person dropped on the review page
+(`core.overrides`) is never trained on, whichever data it comes from. Their hash (`core.fingerprints.rows_fingerprint`)
 is saved with the adapter so a result can be traced to its data.
 """
 
 from __future__ import annotations
 
-from core import pool
+from core import overrides, pool
 from core.config import TuneConfig
 from core.errors import GerminateError
 from core.records import SeedTask, user_prompt
@@ -22,7 +23,9 @@ def as_messages(instruction: str, input: str, output: str) -> list[dict[str, str
 def training_rows(run: RunDir, cfg: TuneConfig, seeds: list[SeedTask]) -> list[dict]:
     """`{"id", "messages"}` rows in a stable order (pool order, then seeds)."""
     if cfg.data == "run":
-        rows = [{"id": r["id"], "messages": r["messages"]} for r in read_jsonl_rows(run.file("data.jsonl"))]
+        dropped = overrides.dropped_ids(run.data_root)  # (the pool leaves them out itself)
+        rows = [{"id": r["id"], "messages": r["messages"]} for r in read_jsonl_rows(run.file("data.jsonl"))
+                if r["id"] not in dropped]
     else:
         entries = pool.load_pool(run.data_root)
         if cfg.window_runs:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from core import console_logging
 from core.chat_template import ensure_chat_template
 from core.config import TuneConfig
 from core.errors import GerminateError
@@ -74,7 +75,18 @@ def build_trainer(cfg: TuneConfig, model_path: str, rows: list[dict], output_dir
                       target_modules=cfg.lora.target_modules, task_type="CAUSAL_LM")
     dataset = Dataset.from_list([{"messages": r["messages"]} for r in rows])
     return SFTTrainer(model=model, args=sft_config(cfg, output_dir), train_dataset=dataset,
-                      processing_class=tok, peft_config=lora)
+                      processing_class=tok, peft_config=lora, callbacks=[step_reporter()])
+
+
+def step_reporter():
+    """A trainer callback putting the steps on the stage line (TRL's own bar goes to the log)."""
+    from transformers import TrainerCallback
+
+    class StepReport(TrainerCallback):
+        def on_step_end(self, args, state, control, **kwargs):
+            console_logging.report(state.global_step, state.max_steps)
+
+    return StepReport()
 
 
 def train(cfg: TuneConfig, model_path: str, rows: list[dict], adapter_dir: Path,

@@ -110,6 +110,12 @@ def test_funnel_counts_each_stage_passed():
     assert funnel([]) == [("generated", 0), ("passed per-example checks", 0), ("passed dedup", 0), ("kept", 0)]
 
 
+def test_a_persons_drop_is_the_funnels_last_step():
+    rows = [LedgerRow(id="a", instruction="x y z", output="o", verdict="dropped", reasons=["override_drop"]),
+            LedgerRow(id="b", instruction="x y z", output="o", verdict="kept")]
+    assert funnel(rows) == [("generated", 2), ("passed per-example checks", 2), ("passed dedup", 2), ("kept", 1)]
+
+
 @pytest.mark.parametrize("rows, missing", [
     (None, "no ledger"),
     ([], "the ledger has no rows"),

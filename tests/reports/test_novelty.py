@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 from core.records import LedgerRow
-from reports.console import list_runs, yield_line
+from reports.console import yield_line
+from reports.run_list import list_runs
 from reports.novelty import nights, novelty_figures, novelty_table, verdicts
 
 POOL = [{"id": "n1-0", "instruction": "Write a poem about rain."},
