@@ -43,7 +43,9 @@ def threshold_settings(model: BaseModel, prefix: str = "") -> list[dict[str, Any
             hi = int(hi if hi is not None else max(4 * value, lo + 20))
             step: float = 1
         else:
-            lo = float(lo if lo is not None else 0.0)
+            # An open side reaches twice the value's distance from zero (a negative threshold,
+            # such as kiwipiepy's log-score per syllable, opens downwards).
+            lo = float(lo if lo is not None else min(0.0, 2 * value))
             hi = float(hi if hi is not None else max(2 * value, 1.0))
             step = round((hi - lo) / 100, 6) or 0.01
         out.append({"key": key, "value": value, "min": lo, "max": hi, "step": step})

@@ -7,6 +7,7 @@ uvicorn traceback, and `--port 0` picks a free one (the URL printed is the real 
 from __future__ import annotations
 
 import errno
+import signal
 import socket
 from collections.abc import Callable
 
@@ -44,4 +45,15 @@ def serve(run: RunDir, port: int, announce: Callable[[str], None]) -> None:
     # log_config=None: uvicorn leaves logging alone (germinate's own setup decides where it goes).
     server = uvicorn.Server(uvicorn.Config(app, log_config=None, log_level="warning", access_log=False))
     announce(url)
-    server.run(sockets=[sock])
+    # Ctrl-C (or SIGTERM) is how a person closes the page: its normal end, exit 0. uvicorn
+    # handles the signal itself (a graceful shutdown) and sends it again once done; the CLI's
+    # handler would turn that into an interrupted command (130), so it is set aside meanwhile.
+    stops = (signal.SIGINT, signal.SIGTERM)
+    previous = {s: signal.getsignal(s) for s in stops}
+    try:
+        for s in stops:
+            signal.signal(s, lambda *_: None)
+        server.run(sockets=[sock])
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)

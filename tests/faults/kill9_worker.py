@@ -59,6 +59,7 @@ from core.store import RunDir, atomic_write_jsonl, read_jsonl_rows  # noqa: E402
 fg.ask_teacher = getattr(fg.ask_teacher, "fn", fg.ask_teacher)
 fc.shard_facts = getattr(fc.shard_facts, "fn", fc.shard_facts)  # each round curates (flows.curate.decide_rows)
 fc.apply_filters = getattr(fc.apply_filters, "fn", fc.apply_filters)
+fc.model_scores = getattr(fc.model_scores, "fn", fc.model_scores)
 ft.train_task = getattr(ft.train_task, "fn", ft.train_task)
 torch.set_num_threads(1)
 STUDENT = SCRATCH / "tiny-student"
@@ -109,7 +110,10 @@ def configs(run_seed: int):
     teacher = TeacherConfig(backend="openai", model="fake-teacher", base_url="http://127.0.0.1:9/v1")
     gen = GenerateConfig(teacher=teacher, seeds=Path(SEEDS), num_instructions=40, requests_per_round=4,
                          new_per_request=4, max_rounds=8, run_seed=run_seed)
-    cur = CurateConfig(decontamination=DecontaminationRule(eval_set=None))
+    # No reference LM: these trials are about bookkeeping under SIGKILL, and the fake teacher's
+    # word salad would be dropped as disfluent anyway (tests/filters/quality covers that).
+    cur = CurateConfig(decontamination=DecontaminationRule(eval_set=None),
+                       quality={"fluency": {"enabled": False}, "ifd": {"enabled": False}})
     tune = TuneConfig(student=str(STUDENT), max_steps=3, batch_size=2, max_length=64, include_seeds=False)
     return gen, cur, tune
 

@@ -21,6 +21,7 @@ from core import pool
 from core.config import CurateConfig, GenerateConfig, TeacherConfig, dump_config
 from core.records import LedgerRow, load_tasks
 from core.store import RunDir, read_jsonl_rows
+from filters import curate
 from flows.checkpoint import read_checkpoint, round_verdicts
 from generators.teacher_types import Completion
 
@@ -114,7 +115,7 @@ def test_rounds_stop_once_enough_rows_are_kept_and_log_each_rounds_yield(tmp_pat
     assert len([e for e in ckpt["requests"] if e["stage"] == "instance"]) == len(candidates)
     assert {e["round"] for e in ckpt["requests"]} == set(range(1, len(rounds) + 1))
     # Each round's verdicts are the ones the curate stage would reach in one pass.
-    one_pass = fc.curate(candidates, CURATE, fc.seed_rows(str(SEEDS)))
+    one_pass = curate(candidates, CURATE, fc.seed_rows(str(SEEDS)))
     assert [r.verdict for r in one_pass] == [r["verdict"] for r in ckpt["rows"]]
     assert [r.reasons for r in one_pass] == [r["reasons"] for r in ckpt["rows"]]
 

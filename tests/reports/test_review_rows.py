@@ -36,7 +36,8 @@ def _run(tmp_path, scores: list | None = None, scores_type=None) -> RunDir:
         write_ledger(run.file("ledger.parquet"), ROWS)
         return run
     records = [dict(r.model_dump(), meta=json.dumps(r.meta), scores=s) for r, s in zip(ROWS, scores)]
-    schema = LEDGER_SCHEMA.append(pa.field("scores", scores_type))
+    # The ledger's own `scores` column replaced by another type: the page reads whichever it is.
+    schema = LEDGER_SCHEMA.set(LEDGER_SCHEMA.get_field_index("scores"), pa.field("scores", scores_type))
     pq.write_table(pa.Table.from_pylist(records, schema=schema), run.file("ledger.parquet"))
     return run
 
