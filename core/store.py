@@ -149,6 +149,22 @@ def read_jsonl_rows(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").split("\n") if line.strip()]
 
 
+def read_json_object(path: Path) -> dict[str, Any]:
+    """A JSON object file germinate wrote itself (status, checkpoint); a damaged one is a
+    one-line error naming the file, not a JSONDecodeError's traceback."""
+    path = Path(path)
+    try:
+        obj = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise GerminateError(f"{path} is damaged (not UTF-8 text): restore it or remove its run") from None
+    except json.JSONDecodeError as exc:
+        raise GerminateError(f"{path} is damaged (not valid JSON at line {exc.lineno}, column {exc.colno}): "
+                             "restore it or remove its run") from None
+    if not isinstance(obj, dict):
+        raise GerminateError(f"{path} is damaged (not a JSON object): restore it or remove its run")
+    return obj
+
+
 def new_run_id(prefix: str = "") -> str:
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S-%f")
     return f"{prefix}{stamp}"
@@ -190,7 +206,7 @@ class RunDir:
 
     @property
     def status(self) -> dict[str, Any]:
-        return json.loads(self.file("status.json").read_text(encoding="utf-8"))
+        return read_json_object(self.file("status.json"))
 
     def update_status(self, **fields: Any) -> None:
         status = self.status

@@ -28,7 +28,7 @@ def run(config: Optional[Path] = ConfigOpt, data_root: Optional[Path] = RootOpt,
 
     cfg = read_config(config, set_)
     with console_logging.stage("check inputs, load the teacher"):
-        preflight(cfg)
+        preflight(cfg, root=root)
     run_dir = create_run(root, cfg, "pipeline", run_id)
     _run_pipeline(recorded_config(run_dir), root, run_dir)
 
@@ -68,7 +68,8 @@ def resume(run: str = typer.Argument(..., help="A run id or directory"),
     done = run_dir.stage_done
     judge_is_teacher = cfg.evaluate.judge.resolve(cfg.generate.teacher) == cfg.generate.teacher
     with console_logging.stage("check inputs, load the teacher"):
-        preflight(cfg, teacher=not done("generate") or (judge_is_teacher and not done("evaluate")))
+        preflight(cfg, teacher=not done("generate") or (judge_is_teacher and not done("evaluate")),
+                  root=run_dir.data_root)
     _run_pipeline(cfg, run_dir.data_root, run_dir, resuming=True)
 
 
@@ -78,10 +79,12 @@ def tune(run: str = typer.Argument(..., help="A curated run id or directory"),
          set_: list[str] = SetOpt, verbose: bool = VerboseOpt) -> None:
     """LoRA-tune the student on the curated data; the adapter goes to RUN/adapter."""
     root = start(data_root, verbose)
+    from flows.preflight_checks import model_config
     from flows.tune import tune_flow
 
     run_dir = RunDir.open(root, run)
     cfg = read_config(config or run_dir.file("config.yaml"), set_)
+    model_config(cfg.tune.student, "tune.student")
     if not run_dir.stage_done("curate"):
         raise GerminateError(f"run {run_dir.run_id} is not curated yet: run `germinate curate {run_dir.run_id}`")
     if run_dir.status["stages"]["curate"]["kept"] == 0 and cfg.tune.skip_when_nothing_kept:
@@ -137,7 +140,7 @@ def generate(config: Optional[Path] = ConfigOpt, data_root: Optional[Path] = Roo
     extra += [("generate.num_instructions", n)] if n is not None else []
     cfg = read_config(config, set_, extra)
     with console_logging.stage("check inputs, load the teacher"):
-        preflight(cfg, evaluation=False)
+        preflight(cfg, evaluation=False, root=root)
     run_dir = create_run(root, cfg, "generate")
     cfg = recorded_config(run_dir)  # with its run seed
     with failing(run_dir), scheduler(cfg.cluster) as address, console_logging.stage("generate"):
@@ -158,6 +161,7 @@ def curate(run: Optional[str] = typer.Argument(None, help="A run id or directory
            set_: list[str] = SetOpt, verbose: bool = VerboseOpt) -> None:
     """Run the filters on a generated run, or on any dataset file with --input."""
     root = start(data_root, verbose)
+    from flows.preflight_checks import check_writable
     from flows.prepare import create_run, preflight_quality
 
     cfg = read_config(config, set_)
@@ -168,6 +172,7 @@ def curate(run: Optional[str] = typer.Argument(None, help="A run id or directory
     if cfg.curate.decontamination.eval_set:
         load_tasks(cfg.curate.decontamination.eval_set, "eval")
     preflight_quality(cfg.curate)
+    check_writable(root)
     overrides.load(root)  # a damaged override file: one line, before a run directory exists
     if input is not None:
         run_id = new_run_id("curate-")
