@@ -117,6 +117,8 @@ CASES: list[Case] = [
     ("student not cached", lambda t, r: ["run", "--set", "tune.student=nobody/no-such-model"],
      "tune.student 'nobody/no-such-model' cannot be loaded: neither a local model directory nor in the Hugging Face cache"),
     ("student path missing", lambda t, r: ["run", "--set", "tune.student=./no-such-dir"], "model path does not exist"),
+    ("student under an unknown user's home", lambda t, r: ["run", "--set", "tune.student=~no-such-user-7/m"],
+     "model path does not exist: ~no-such-user-7/m"),
     ("lora rank over engine", lambda t, r: ["run", "--set", "tune.lora.r=16", "--set", "evaluate.backend=vllm"],
      "tune.lora.r=16 is above the rank the vLLM student engine takes (max_lora_rank 8)"),
     ("teacher context too long", lambda t, r: ["run", "--set", "generate.teacher.max_model_len=100000"],

@@ -71,7 +71,7 @@ def test_random_set_strings_exit_0_or_2_without_traceback(tmp_path, capsys, sets
 
 @FUZZ
 @given(st.one_of(st.text(max_size=30), st.sampled_from(
-    [".", "/", "embedded:", "embedded:가나", "a/b/c", "모델/이름", "../x", "~nobody/x", "x" * 300, "org/" + "m" * 97])))
+    [".", "/", "embedded:", "embedded:가나", "a/b/c", "모델/이름", "../x", "~nobody/x", "~0", "x" * 300, "org/" + "m" * 97])))
 def test_random_student_names_fail_in_one_line(tmp_path, capsys, monkeypatch, name):
     def refuse(*a, **k):
         raise AssertionError("no teacher is built: the eval set is missing")
