@@ -87,6 +87,6 @@ def check_writable(root: Path) -> None:
     try:
         fd, probe = tempfile.mkstemp(prefix=f".{existing.name or 'root'}.", suffix=".tmp", dir=existing)
         os.close(fd)
-        os.unlink(probe)
+        Path(probe).unlink(missing_ok=True)  # (a create's sweep may have taken it already)
     except OSError as exc:
         raise GerminateError(f"data root {root} is not writable ({existing}: {exc.strerror or exc})") from None

@@ -56,7 +56,7 @@ def _root(tmp: Path) -> Path:
 def _snapshot(root: Path) -> dict[str, str]:
     """Every file under the data root with its content hash, except the libraries' log."""
     return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file() and p.name != LOG_NAME and p.name != ".lock"}
+            for p in sorted(root.rglob("*")) if p.is_file() and p.name != LOG_NAME and not p.name.endswith(".lock")}
 
 
 def _config(tmp: Path, data: bytes) -> Path:
