@@ -52,7 +52,10 @@ def resolve_model(name: str) -> str:
     """
     if name.startswith("embedded:"):
         return str(prepare(name.split(":", 1)[1]))
-    path = Path(name).expanduser()
+    try:
+        path = Path(name).expanduser()
+    except RuntimeError:  # `~someone/...` for a user this machine does not have
+        path = Path(name)
     if path.exists():
         return str(path.resolve())
     if name.startswith((".", "/", "~")):

@@ -26,7 +26,12 @@ log = logging.getLogger(__name__)
 STAGES = ("generate", "curate", "tune", "evaluate")
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
+@contextmanager
+def atomic_file(path: Path) -> Iterator[Any]:
+    """A binary file handle to write `path` through: a temp name in the same directory (the
+    pattern `sweep_partial` removes), flushed and fsynced, renamed over `path` when the block
+    ends; on an error the temp file goes and `path` is untouched. For writers that stream
+    (numpy's savez) instead of handing over bytes."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -36,13 +41,18 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     os.fchmod(fd, 0o666 & ~umask)
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            yield fh
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    with atomic_file(path) as fh:
+        fh.write(data)
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -113,8 +123,9 @@ def remove_partial(path: Path) -> list[str]:
 
 
 @contextmanager
-def exclusive(lock_path: Path, what: str) -> Iterator[None]:
-    """Hold an exclusive lock on `lock_path` or fail at once: two writers never interleave.
+def exclusive(lock_path: Path, what: str, wait: bool = False) -> Iterator[None]:
+    """Hold an exclusive lock on `lock_path` or fail at once (`wait`: block until it is free,
+    for locks held only for milliseconds): two writers never interleave.
 
     flock is released by the kernel when the process dies, so a killed run leaves no stale
     lock behind for `resume` to trip over.
@@ -126,7 +137,7 @@ def exclusive(lock_path: Path, what: str) -> Iterator[None]:
     fh = open(lock_path, "a+")
     try:
         try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fh, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
         except BlockingIOError:
             fh.seek(0)
             holder = fh.read().strip() or "another process"
@@ -149,6 +160,22 @@ def read_jsonl_rows(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").split("\n") if line.strip()]
 
 
+def read_json_object(path: Path) -> dict[str, Any]:
+    """A JSON object file germinate wrote itself (status, checkpoint); a damaged one is a
+    one-line error naming the file, not a JSONDecodeError's traceback."""
+    path = Path(path)
+    try:
+        obj = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise GerminateError(f"{path} is damaged (not UTF-8 text): restore it or remove its run") from None
+    except json.JSONDecodeError as exc:
+        raise GerminateError(f"{path} is damaged (not valid JSON at line {exc.lineno}, column {exc.colno}): "
+                             "restore it or remove its run") from None
+    if not isinstance(obj, dict):
+        raise GerminateError(f"{path} is damaged (not a JSON object): restore it or remove its run")
+    return obj
+
+
 def new_run_id(prefix: str = "") -> str:
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S-%f")
     return f"{prefix}{stamp}"
@@ -166,13 +193,16 @@ class RunDir:
     def create(cls, data_root: Path, run_id: str, config_yaml: str, kind: str) -> "RunDir":
         """Create the run directory complete with its config and status, in one rename."""
         run = cls(data_root, run_id)
-        if run.path.exists():
-            raise GerminateError(f"run directory already exists: {run.path}")
-        with atomic_dir(run.path) as tmp:
-            (tmp / "config.yaml").write_text(config_yaml, encoding="utf-8")
-            status = {"run_id": run_id, "kind": kind, "status": "running",
-                      "created": _now(), "stages": {}}
-            (tmp / "status.json").write_text(json.dumps(status, indent=2), encoding="utf-8")
+        # Creates take turns (milliseconds each), so none is half done while the one holding the
+        # lock sweeps the `runs/.<id>.xxxxxxxx/` a create killed before its rename left.
+        with exclusive(run.data_root / ".runs.lock", "the runs directory", wait=True):
+            sweep_partial(run.path.parent)
+            if run.path.exists():
+                raise GerminateError(f"run directory already exists: {run.path}")
+            with atomic_dir(run.path) as tmp:
+                (tmp / "config.yaml").write_text(config_yaml, encoding="utf-8")
+                status = {"run_id": run_id, "kind": kind, "status": "running", "created": _now(), "stages": {}}
+                (tmp / "status.json").write_text(json.dumps(status, indent=2), encoding="utf-8")
         return run
 
     @classmethod
@@ -190,7 +220,7 @@ class RunDir:
 
     @property
     def status(self) -> dict[str, Any]:
-        return json.loads(self.file("status.json").read_text(encoding="utf-8"))
+        return read_json_object(self.file("status.json"))
 
     def update_status(self, **fields: Any) -> None:
         status = self.status

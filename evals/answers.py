@@ -42,14 +42,19 @@ def check_adapter(adapter: Path, base_path: str) -> None:
         raise GerminateError(f"adapter {adapter} was trained on {trained_on}, not on {base_path}")
 
 
+# The LoRA rank the student's vLLM engine is started with (vLLM takes 1, 8, 16, 32, ...): the
+# preflight rejects a `tune.lora.r` above it before anything is trained.
+STUDENT_LORA_RANK = 8
+
+
 def generate_vllm(base_path: str, prompts: list[list[dict]], adapters: dict[str, Path | None],
-                  max_tokens: int, lora_rank: int = 8) -> dict[str, list[Answer]]:
+                  max_tokens: int, lora_rank: int = STUDENT_LORA_RANK) -> dict[str, list[Answer]]:
     """Every named model (None = the base) answers every prompt through one vLLM engine."""
     import torch
     from vllm import LLM, SamplingParams
     from vllm.lora.request import LoRARequest
 
-    key = (base_path, max(lora_rank, 8))
+    key = (base_path, max(lora_rank, STUDENT_LORA_RANK))
     if key not in _ENGINES:
         kwargs = {} if torch.cuda.is_available() else {
             "enforce_eager": True, "enable_chunked_prefill": False, "max_num_batched_tokens": 2048}

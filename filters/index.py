@@ -14,7 +14,6 @@ on load.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -24,7 +23,7 @@ import scipy.sparse as sp
 from core import pool
 from core.config import NearDuplicateRule
 from core.errors import GerminateError
-from core.store import atomic_write_json
+from core.store import atomic_file, atomic_write_json, atomic_write_text
 from filters.admission import BATCH, admit_in_order
 from filters.blocking import PrefixBlocker, Prefixes
 from filters.similarity import TokenEncoder, nearest_blocked, nearest_exact
@@ -143,11 +142,10 @@ class PoolIndex:
             "vocab": list(self.encoder.vocab),
         }
         npz, js = path.with_suffix(".npz"), path.with_suffix(".json")
-        with open(npz.with_suffix(".npz.tmp"), "wb") as f:
+        # Through the one atomic writer: fsynced, under the temp names the pool lock sweeps.
+        with atomic_file(npz) as f:
             np.savez(f, **arrays)
-        os.replace(npz.with_suffix(".npz.tmp"), npz)
-        js.with_suffix(".json.tmp").write_text(json.dumps(meta, ensure_ascii=False), "utf-8")
-        os.replace(js.with_suffix(".json.tmp"), js)
+        atomic_write_text(js, json.dumps(meta, ensure_ascii=False))
 
     @classmethod
     def load(

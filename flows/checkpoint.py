@@ -17,14 +17,13 @@ examples from, and compares its rows with, exactly the rows an uninterrupted run
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from core import pool
 from core.errors import GerminateError
 from core.records import LedgerRow
-from core.store import RunDir
+from core.store import RunDir, read_json_object
 
 VERSION = 2
 
@@ -34,7 +33,7 @@ def read_checkpoint(path: Path) -> dict[str, Any]:
     if not path.exists():
         return {"version": VERSION, "pool": None, "decided_with": None, "next_index": 0, "next_classify": 0,
                 "next_instance": 0, "rounds": [], "candidates": [], "rows": [], "requests": []}
-    ckpt = json.loads(path.read_text(encoding="utf-8"))
+    ckpt = read_json_object(path)
     if ckpt.get("version") != VERSION:
         raise GerminateError(f"{path} was written by an older germinate (no per-round verdicts): "
                              f"start a new run, or finish this one with the version that began it")

@@ -109,5 +109,5 @@ def finish(run: RunDir) -> None:
 
 def new_run(config: PipelineConfig, root: Path) -> RunDir:
     """A scheduled run's directory, created after its inputs pass the preflight."""
-    preflight(config)
+    preflight(config, root=root)
     return create_run(root, config, "pipeline")

@@ -13,25 +13,34 @@ from typing import Any
 
 from core import overrides
 from core.config import CurateConfig, GenerateConfig, PipelineConfig, dump_config, load_config
-from core.errors import GerminateError
 from core.fingerprints import fingerprint_file
-from core.models import resolve_model
 from core.records import load_tasks
 from core.store import RunDir, new_run_id
 from flows.evaluate_checks import check_evaluation, print_warnings
 from flows.generate import preflight_teacher
+from flows.preflight_checks import check_student, check_teacher_model, check_writable, model_config
 
 
-def preflight(cfg: PipelineConfig, teacher: bool = True, evaluation: bool = True) -> None:
-    """Seeds, eval set, (unless `evaluation=False`: generation only) the evaluation's settings
-    and judge (`flows.evaluate_checks.check_evaluation`), and (unless `teacher=False`, e.g. a
-    resumed run whose generation is done) the teacher: an in-process engine is built now and
-    reused by the flow, an endpoint is reached."""
+def preflight(cfg: PipelineConfig, teacher: bool = True, evaluation: bool = True,
+              root: Path | None = None) -> None:
+    """Every input the run will need, cheapest first, before its directory exists: seeds,
+    decontamination set, quality models, (unless `evaluation=False`: generation only) the
+    student and its LoRA rank and the evaluation's settings and judge
+    (`flows.evaluate_checks.check_evaluation`), the teacher's model and context length, the
+    data root (when given) and last (unless `teacher=False`, e.g. a resumed run whose
+    generation is done) the teacher itself: an in-process engine is built now and reused by
+    the flow, an endpoint is reached."""
     load_tasks(cfg.generate.seeds, "seed")
     if cfg.curate.decontamination.eval_set:
         load_tasks(cfg.curate.decontamination.eval_set, "eval")
     preflight_quality(cfg.curate)
-    warnings = check_evaluation(cfg) if evaluation else []
+    warnings = []
+    if evaluation:
+        check_student(cfg)
+        warnings = check_evaluation(cfg)
+    check_teacher_model(cfg.generate.teacher)
+    if root is not None:
+        check_writable(root)
     if teacher:
         preflight_teacher(cfg.generate.teacher, cfg.cluster)
     print_warnings(warnings)
@@ -43,18 +52,7 @@ def preflight_quality(cfg: CurateConfig) -> None:
     anything is generated, so a typo costs seconds, not a night's generation."""
     q = cfg.quality
     if q.fluency.enabled or q.ifd.enabled:
-        what = f"curate.quality.reference_model '{q.reference_model}'"
-        try:
-            path = resolve_model(q.reference_model)
-        except GerminateError as exc:
-            raise GerminateError(f"{what}: {exc}") from None
-        try:
-            from transformers import AutoConfig
-
-            AutoConfig.from_pretrained(path)
-        except (OSError, ValueError) as exc:
-            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise GerminateError(f"{what} cannot be loaded: {reason}") from None
+        model_config(q.reference_model, "curate.quality.reference_model")
     if q.rating.enabled:
         preflight_teacher(q.rating.teacher)
 

@@ -15,13 +15,33 @@ from core.records import load_tasks
 from core.store import RunDir, atomic_write_jsonl
 from flows.evaluate_checks import seeds_overlapping_eval
 from tuning.data import training_rows
-from tuning.train import train
+from tuning.train import read_adapter_info, settings_changes, train
+
+# Run kinds whose curated rows are not the nightly pool's (`data_for_kind`).
+OWN_DATA_KINDS = ("curate", "refilter")
 
 
 @task(name="train-lora", cache_policy=NONE, tags=["gpu"])
 def train_task(config: TuneConfig, model_path: str, rows: list[dict], adapter_dir: str,
                data_fingerprint: str) -> dict:
     return train(config, model_path, rows, Path(adapter_dir), data_fingerprint, config.student)
+
+
+def adapter_changes(run: RunDir, config: TuneConfig) -> list[str]:
+    """How the settings `config` asks for differ from those the run's adapter was trained with
+    (`tuning.train.settings_changes`); none when it has no adapter yet or no recorded settings."""
+    info_path = run.file("adapter") / "germinate_adapter.json"
+    if not info_path.exists():
+        return []
+    return settings_changes(read_adapter_info(run.file("adapter")).get("config"), config)
+
+
+def data_for_kind(config: TuneConfig, kind: str | None, told: bool) -> TuneConfig:
+    """A run made by `curate --input` or `refilter` trains on its own rows (`data=run`), not on
+    the nightly pool it has nothing to do with, unless `tune.data` was set explicitly (`told`)."""
+    if kind in OWN_DATA_KINDS and not told and config.data != "run":
+        return config.model_copy(update={"data": "run"})
+    return config
 
 
 @flow(name="tune", log_prints=True)
@@ -35,7 +55,11 @@ def tune_flow(config: TuneConfig, data_root: str, run_id: str, seeds: str | None
     run = RunDir(Path(data_root), run_id)
     adapter_dir = run.file("adapter")
     if run.stage_done("tune") and (adapter_dir / "adapter_config.json").exists():
-        return str(adapter_dir)
+        changes = adapter_changes(run, config)
+        if not changes:
+            return str(adapter_dir)
+        # The evaluation was of the adapter about to be replaced.
+        run.update_status(stages={k: v for k, v in run.status["stages"].items() if k != "evaluate"})
     # A half-built adapter of a killed training (`.adapter.*`) is gone already: every caller
     # holds the run's lock, and taking it removes what killed writers left (RunDir.lock).
     started = time.perf_counter()

@@ -10,6 +10,7 @@ died on the spot instead, leaving that server running and status.json saying "ru
 from __future__ import annotations
 
 import gc
+import logging
 import os
 import signal
 import sys
@@ -147,6 +148,9 @@ def run(argv: list[str] | None = None) -> NoReturn:
     # collecting, so they are frozen out of it; the exit hooks still run (Prefect stops its
     # temporary server in one).
     gc.freeze()
+    # The exit hook that stops Prefect's temporary server logs "Stopping temporary server" at
+    # INFO after the console is the person's again: a second line under an error's one line.
+    logging.getLogger("prefect").setLevel(logging.WARNING)
     sys.exit(code)
 
 

@@ -120,7 +120,7 @@ def schedule(config: Optional[Path] = ConfigOpt, data_root: Optional[Path] = Roo
     extra = [("schedule.cron", cron)] if cron else []
     extra += [("schedule.timezone", timezone)] if timezone else []
     cfg = read_config(config, set_, extra)
-    preflight(cfg)
+    preflight(cfg, root=root)
     out.print(f"serving pipeline/nightly: '{cfg.schedule.cron}' in {cfg.schedule.timezone}, data root {root}")
     serve_nightly(cfg, root)
 

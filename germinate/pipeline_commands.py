@@ -9,6 +9,7 @@ from typing import Optional
 import typer
 
 from core import console_logging, overrides
+from core.config import parse_override
 from core.errors import GerminateError
 from core.inputs import FORMATS, read_candidates
 from core.models import resolve_model
@@ -28,7 +29,7 @@ def run(config: Optional[Path] = ConfigOpt, data_root: Optional[Path] = RootOpt,
 
     cfg = read_config(config, set_)
     with console_logging.stage("check inputs, load the teacher"):
-        preflight(cfg)
+        preflight(cfg, root=root)
     run_dir = create_run(root, cfg, "pipeline", run_id)
     _run_pipeline(recorded_config(run_dir), root, run_dir)
 
@@ -68,7 +69,8 @@ def resume(run: str = typer.Argument(..., help="A run id or directory"),
     done = run_dir.stage_done
     judge_is_teacher = cfg.evaluate.judge.resolve(cfg.generate.teacher) == cfg.generate.teacher
     with console_logging.stage("check inputs, load the teacher"):
-        preflight(cfg, teacher=not done("generate") or (judge_is_teacher and not done("evaluate")))
+        preflight(cfg, teacher=not done("generate") or (judge_is_teacher and not done("evaluate")),
+                  root=run_dir.data_root)
     _run_pipeline(cfg, run_dir.data_root, run_dir, resuming=True)
 
 
@@ -78,17 +80,31 @@ def tune(run: str = typer.Argument(..., help="A curated run id or directory"),
          set_: list[str] = SetOpt, verbose: bool = VerboseOpt) -> None:
     """LoRA-tune the student on the curated data; the adapter goes to RUN/adapter."""
     root = start(data_root, verbose)
-    from flows.tune import tune_flow
+    from flows.preflight_checks import model_config
+    from flows.tune import adapter_changes, data_for_kind, tune_flow
 
     run_dir = RunDir.open(root, run)
     cfg = read_config(config or run_dir.file("config.yaml"), set_)
+    model_config(cfg.tune.student, "tune.student")
+    # A snapshot records every key: only --set or the user's own config file "tells" the data.
+    told = any(parse_override(s)[0] == "tune.data" for s in set_) or (config is not None and
+                                                                     "data" in cfg.tune.model_fields_set)
+    kind = run_dir.status.get("kind")
+    tune_cfg = data_for_kind(cfg.tune, kind, told)
+    if tune_cfg.data != cfg.tune.data:
+        out.print(f"tune: run {run_dir.run_id} is a '{kind}' run: training on its own data.jsonl, not the pool "
+                  "(--set tune.data=pool for the pool)", soft_wrap=True, highlight=False)
+    changes = adapter_changes(run_dir, tune_cfg) if run_dir.stage_done("tune") else []
+    if changes:
+        out.print(f"tune: retraining, the adapter was trained with other settings ({'; '.join(changes)})",
+                  soft_wrap=True, highlight=False)
     if not run_dir.stage_done("curate"):
         raise GerminateError(f"run {run_dir.run_id} is not curated yet: run `germinate curate {run_dir.run_id}`")
     if run_dir.status["stages"]["curate"]["kept"] == 0 and cfg.tune.skip_when_nothing_kept:
         raise GerminateError(f"run {run_dir.run_id} kept no examples, nothing new to tune on "
                              "(--set tune.skip_when_nothing_kept=false trains on the pool and seeds anyway)")
     with failing(run_dir), console_logging.stage("tune"):
-        adapter = tune_flow(cfg.tune, str(run_dir.data_root), run_dir.run_id, seeds=str(cfg.generate.seeds),
+        adapter = tune_flow(tune_cfg, str(run_dir.data_root), run_dir.run_id, seeds=str(cfg.generate.seeds),
                             eval_set=str(cfg.evaluate.eval_set), curate=cfg.curate)
     out.print(f"adapter: {adapter}")
     _say_log()
@@ -137,7 +153,7 @@ def generate(config: Optional[Path] = ConfigOpt, data_root: Optional[Path] = Roo
     extra += [("generate.num_instructions", n)] if n is not None else []
     cfg = read_config(config, set_, extra)
     with console_logging.stage("check inputs, load the teacher"):
-        preflight(cfg, evaluation=False)
+        preflight(cfg, evaluation=False, root=root)
     run_dir = create_run(root, cfg, "generate")
     cfg = recorded_config(run_dir)  # with its run seed
     with failing(run_dir), scheduler(cfg.cluster) as address, console_logging.stage("generate"):
@@ -158,6 +174,7 @@ def curate(run: Optional[str] = typer.Argument(None, help="A run id or directory
            set_: list[str] = SetOpt, verbose: bool = VerboseOpt) -> None:
     """Run the filters on a generated run, or on any dataset file with --input."""
     root = start(data_root, verbose)
+    from flows.preflight_checks import check_writable
     from flows.prepare import create_run, preflight_quality
 
     cfg = read_config(config, set_)
@@ -168,6 +185,7 @@ def curate(run: Optional[str] = typer.Argument(None, help="A run id or directory
     if cfg.curate.decontamination.eval_set:
         load_tasks(cfg.curate.decontamination.eval_set, "eval")
     preflight_quality(cfg.curate)
+    check_writable(root)
     overrides.load(root)  # a damaged override file: one line, before a run directory exists
     if input is not None:
         run_id = new_run_id("curate-")

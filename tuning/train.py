@@ -12,6 +12,7 @@ on our 2-core machines (shared/PLATFORM_NOTES.md).
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -111,12 +112,43 @@ def train(cfg: TuneConfig, model_path: str, rows: list[dict], adapter_dir: Path,
             "train_runtime_s": round(result.metrics.get("train_runtime", 0.0), 1),
             "loss_curve": losses,
             "config": cfg.model_dump(mode="json"),
+            "config_fingerprint": config_fingerprint(cfg),
         }
         atomic_write_json(tmp / "germinate_adapter.json", info)
         import shutil
 
         shutil.rmtree(tmp / "_trainer", ignore_errors=True)
     return info
+
+
+# Settings that decide whether to train, not what is trained: a change retrains nothing.
+NOT_TRAINING = frozenset({"skip_when_nothing_kept"})
+
+
+def _flat(settings: dict, prefix: str = "") -> dict:
+    out = {}
+    for key, value in settings.items():
+        if isinstance(value, dict):
+            out.update(_flat(value, f"{prefix}{key}."))
+        elif f"{prefix}{key}" not in NOT_TRAINING:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+def config_fingerprint(cfg: TuneConfig | dict) -> str:
+    """A short hash of the settings that shape an adapter (`NOT_TRAINING` left out)."""
+    settings = _flat(cfg.model_dump(mode="json") if isinstance(cfg, TuneConfig) else cfg)
+    return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def settings_changes(recorded: dict | None, cfg: TuneConfig) -> list[str]:
+    """`key: old -> new` for each training setting `cfg` asks for that differs from the one an
+    adapter was trained with (`recorded`, its `config`); none when nothing is recorded (an
+    adapter from before settings were recorded is taken as it is)."""
+    if not recorded:
+        return []
+    old, new = _flat(recorded), _flat(cfg.model_dump(mode="json"))
+    return [f"{key}: {old.get(key)} -> {new[key]}" for key in new if old.get(key) != new[key]]
 
 
 def read_adapter_info(adapter_dir: Path) -> dict:

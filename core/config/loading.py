@@ -55,6 +55,10 @@ def load_config(path: Path | None, overrides: list[tuple[str, Any]] = (), model=
             raise GerminateError(f"config file not found: {path}")
         try:
             data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        except UnicodeDecodeError as exc:
+            # CP949 or UTF-16, as a Korean Windows editor saves by default.
+            raise GerminateError(f"{path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset "
+                                 f"{exc.start}): save it as UTF-8") from None
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f" at line {mark.line + 1}" if mark else ""

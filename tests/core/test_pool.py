@@ -64,3 +64,14 @@ def test_tuning_never_sees_a_dropped_row(tmp_path):
     for data in ("pool", "run"):
         rows = training_rows(run, TuneConfig(data=data, include_seeds=False), [])
         assert _ids(rows) == ["n1-0", "n1-1"], data
+
+
+def test_membership_is_the_rows_run_id_not_an_id_prefix(tmp_path):
+    from flows.checkpoint import other_runs_rows
+
+    assert pool.add_run(tmp_path, "n1-b", _kept("n1-b", 2)) == 2
+    # "n1-b-0" starts with "n1-": a prefix test would take run n1 as already in the pool.
+    assert pool.add_run(tmp_path, "n1", _kept("n1", 2)) == 2
+    assert pool.add_run(tmp_path, "n1", _kept("n1", 2)) == 0  # a resumed run adds nothing twice
+    assert _ids(other_runs_rows(tmp_path, "n1")) == ["n1-b-0", "n1-b-1"]
+    assert _ids(other_runs_rows(tmp_path, "n1-b")) == ["n1-0", "n1-1"]

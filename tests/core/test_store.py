@@ -241,3 +241,34 @@ def test_resumed_clears_the_stop_and_keeps_the_stages(tmp_path):
     status = run.status
     assert status["status"] == "running" and "stage" not in status and "error" not in status
     assert list(status["stages"]) == ["generate"]
+
+
+def test_a_killed_create_leaves_a_temp_dir_the_next_create_sweeps(tmp_path):
+    from core.store import RunDir
+
+    left = tmp_path / "runs" / ".n1.k3j2x9qa"  # what atomic_dir of a create killed before its rename leaves
+    left.mkdir(parents=True)
+    (left / "config.yaml").write_text("{}")
+    keep = tmp_path / "runs" / ".notes"  # not a temp name: left alone
+    keep.mkdir()
+    RunDir.create(tmp_path, "n2", "{}\n", "pipeline")
+    assert sorted(p.name for p in (tmp_path / "runs").iterdir()) == [".notes", "n2"]
+
+
+def test_atomic_file_streams_fsyncs_and_leaves_nothing_on_error(tmp_path, monkeypatch):
+    import os
+
+    from core.store import atomic_file
+
+    synced: list[int] = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(fd), real_fsync(fd))[1])
+    target = tmp_path / "index.npz"
+    with atomic_file(target) as fh:
+        fh.write(b"first")
+    assert target.read_bytes() == b"first" and len(synced) == 1
+    with pytest.raises(RuntimeError):
+        with atomic_file(target) as fh:
+            fh.write(b"half")
+            raise RuntimeError("killed mid-write")
+    assert target.read_bytes() == b"first" and sorted(p.name for p in tmp_path.iterdir()) == ["index.npz"]

@@ -79,3 +79,36 @@ def test_blocked_index_makes_the_same_duplicate_decisions(tmp_path):
         assert (a.pool_best[1] > threshold) == (b.pool_best[1] > threshold)
         if a.pool_best[1] > threshold:
             assert a.pool_best == b.pool_best
+
+
+def test_save_goes_through_the_atomic_writer_under_swept_temp_names(tmp_path, monkeypatch):
+    import os
+    import re
+
+    import numpy as np
+
+    from core import pool
+
+    seen: list[str] = []
+    real_savez = np.savez
+    pool_dir = pool.pool_path(tmp_path).parent
+
+    def savez(f, **arrays):  # what is in pool/ while the arrays are written
+        seen.extend(p.name for p in pool_dir.iterdir() if ".npz" in p.name)
+        return real_savez(f, **arrays)
+
+    monkeypatch.setattr(np, "savez", savez)
+    synced: list[int] = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(fd), real_fsync(fd))[1])
+    persisted_index(tmp_path, NearDuplicateRule(), entries(20))
+    (name,) = seen
+    # `.index-instruction.npz.<8 chars>.tmp`: the pattern the pool lock's sweep removes.
+    assert re.fullmatch(r"\.index-instruction\.npz\.[a-z0-9_]{8}\.tmp", name), name
+    assert len(synced) >= 3  # npz, json and the state file
+    assert sorted(p.name for p in pool_dir.iterdir() if not p.name.startswith(".lock")) == [
+        "index-instruction.json", "index-instruction.npz", "index-instruction.state.json"]
+    (pool_dir / name).write_bytes(b"half an index")  # as a kill -9 mid-save leaves it
+    with pool.pool_lock(tmp_path):
+        pass
+    assert not (pool_dir / name).exists()
