@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 from typing import Callable
 
@@ -167,6 +168,11 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path, capsys, build, needl
     assert code == 2, err
     assert len(lines) == 1 and "Traceback" not in err, err
     assert lines[0].startswith("germinate: error: ") and needle in lines[0], lines[0]
+    if os.environ.get("GERMINATE_BAD_INPUT_TABLE"):  # the README's table is written from this
+        with open(os.environ["GERMINATE_BAD_INPUT_TABLE"], "a", encoding="utf-8") as f:
+            shown = " ".join(a.replace(str(tmp_path), "…") for a in args)
+            f.write(json.dumps({"args": shown, "line": lines[0].replace(str(tmp_path), "…")},
+                               ensure_ascii=False) + "\n")
     assert _snapshot(root) == before
     runs = root / "runs"
     assert not runs.is_dir() or sorted(p.name for p in runs.iterdir() if p.name != ".lock") == ["old"]
