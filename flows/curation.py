@@ -112,8 +112,11 @@ def curate_without_pool(run: RunDir, config: CurateConfig, card: dict[str, Any] 
     eval_path = config.decontamination.eval_set
     eval_tasks = load_tasks(eval_path, "eval") if eval_path else []
     facts = row_facts(candidates, config, [], eval_tasks)
+    scored = time.perf_counter()
     extra, rationales = model_scores_of(candidates, config)
+    model_seconds = round(time.perf_counter() - scored, 1)
     rows = decide(with_rationales(candidates, rationales), config, [], eval_tasks, person, with_scores(facts, extra))
     summary = write_curated(run, rows, card_info(card, eval_path, 0), quality=thresholds(config.quality))
-    run.mark_stage("curate", seconds=round(time.perf_counter() - started, 1), **summary)
+    run.mark_stage("curate", seconds=round(time.perf_counter() - started, 1), quality_model_seconds=model_seconds,
+                   **summary)
     return summary

@@ -148,9 +148,12 @@ def run(argv: list[str] | None = None) -> NoReturn:
     # collecting, so they are frozen out of it; the exit hooks still run (Prefect stops its
     # temporary server in one).
     gc.freeze()
-    # The exit hook that stops Prefect's temporary server logs "Stopping temporary server" at
-    # INFO after the console is the person's again: a second line under an error's one line.
-    logging.getLogger("prefect").setLevel(logging.WARNING)
+    # The exit hooks that stop Prefect's temporary server and flush its events worker log
+    # ("Stopping temporary server", "EventsWorker - Still processing items") after the
+    # console is the person's again: a second line under an error's one line. The run's
+    # outcome is said already; only Prefect's errors may still reach the console.
+    # (The events worker logs under its class name, not under "prefect": so every logger.)
+    logging.disable(logging.WARNING)
     sys.exit(code)
 
 

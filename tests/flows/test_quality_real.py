@@ -15,6 +15,7 @@ import pytest
 
 from core.store import RunDir
 from germinate.cli import main
+from filters.quality.reference_lm import MIN_OUTPUT_TOKENS
 from reports.outputs import read_ledger
 
 pytestmark = pytest.mark.slow
@@ -53,11 +54,23 @@ def curated(tmp_path_factory):
     return root, RunDir.open(root, run_path.name)
 
 
+def lm_tokens(text: str) -> list[int]:
+    from transformers import AutoTokenizer
+
+    from core.models import resolve_model
+
+    tok = AutoTokenizer.from_pretrained(resolve_model("embedded:gemma-3-270m"))
+    return tok(text, add_special_tokens=False)["input_ids"]
+
+
 def test_every_row_is_scored_and_the_verdicts_follow(curated):
     root, run = curated
     rows = read_ledger(run.file("ledger.parquet"))
     for row, (_, _, _, expected) in zip(rows, ROWS):
-        assert {"fluency.instruction_nll", "fluency.output_nll", "ifd.ratio"} <= set(row.scores), row.id
+        assert {"fluency.instruction_nll", "ifd.ratio"} <= set(row.scores), row.id
+        # An output under MIN_OUTPUT_TOKENS (a label: "Jupiter", "부정") gets no fluency score.
+        long_output = len(lm_tokens(row.output)) >= MIN_OUTPUT_TOKENS
+        assert ("fluency.output_nll" in row.scores) == long_output, (row.id, row.output)
         assert all(v == v and v >= 0 for k, v in row.scores.items() if k.startswith(("fluency", "ifd"))), row.scores
         if expected:
             assert set(expected) <= set(row.reasons), (row.instruction, row.reasons, row.scores)
@@ -68,8 +81,9 @@ def test_every_row_is_scored_and_the_verdicts_follow(curated):
     assert "Quality thresholds in effect" in run.file("README.md").read_text(encoding="utf-8")
 
 
-def test_inspect_shows_the_deciding_score(curated, capsys):
+def test_inspect_shows_the_deciding_score(curated, capsys, monkeypatch):
     root, run = curated
+    monkeypatch.setenv("COLUMNS", "250")  # a wide terminal: the table's cells are not cut
     capsys.readouterr()
     assert main(["inspect", run.run_id, "--reason", "not_korean", "--data-root", str(root)]) == 0
     out = capsys.readouterr().out
@@ -111,7 +125,9 @@ def test_the_scorer_nll_equals_the_models_own_loss():
     from filters.quality.reference_lm import SEPARATOR, ReferenceLM
 
     lm = ReferenceLM.load(resolve_model("embedded:gemma-3-270m"))
-    instruction, output = "Name the largest planet in our solar system.", "Jupiter is the largest planet."
+    instruction = "Name the largest planet in our solar system."
+    # At least MIN_OUTPUT_TOKENS: a shorter output (a label) gets no fluency score.
+    output = "Jupiter is the largest planet, more than twice as heavy as all the others together."
     (scores,) = lm.score([(instruction, "", output)], ifd=False)
     ins = lm.tok(instruction, add_special_tokens=False)["input_ids"]
     out = lm.tok(output, add_special_tokens=False)["input_ids"]

@@ -112,6 +112,9 @@ class Cli:
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
         self.env.pop("GERMINATE_HOME", None)
         self.env["PYTHONPATH"] = str(REPO)
+        # The libraries' output (TRL's per-step loss lines among it) goes to the run's log.txt;
+        # unbuffered, a step is there when it happens, wherever the test runs.
+        self.env["PYTHONUNBUFFERED"] = "1"
         # 1 GiB of KV cache is plenty for these tiny rounds (default 2) and leaves memory for
         # training on a small CI machine; both nights use the same, as they must.
         self.env["VLLM_CPU_KVCACHE_SPACE"] = "1"
@@ -195,6 +198,15 @@ def _checkpoint(run: Path) -> dict:
         return {"next_index": 0, "candidates": []}
 
 
+def _training_steps(run: Path) -> int:
+    """Training steps logged so far in the run's log.txt (TRL prints each step's loss there; the
+    terminal only shows the stage line)."""
+    try:
+        return (run / "log.txt").read_text(encoding="utf-8", errors="replace").count("'loss'")
+    except FileNotFoundError:
+        return 0
+
+
 def _suffix(row_id: str, run_id: str) -> str:
     assert row_id.startswith(f"{run_id}-"), row_id
     return row_id[len(run_id) + 1:]
@@ -248,7 +260,8 @@ def nights(tmp_path_factory):
 
         # 3. Resumed (instances, curation, training), SIGTERMed after the first training step.
         proc = cli.start("resume-terminated-in-training", "resume", "night-1")
-        seen["term_3"] = cli.terminate_when(proc, lambda: "'loss'" in cli.log(proc))
+        before = _training_steps(night1)
+        seen["term_3"] = cli.terminate_when(proc, lambda: _training_steps(night1) > before)
         seen["status_after_term_3"] = _status(night1)
         seen["partial_adapters_after_term_3"] = [p.name for p in night1.glob(".adapter.*")]
         seen["curated_at_term_3"] = (night1 / "data.jsonl").read_text(encoding="utf-8")
@@ -257,7 +270,8 @@ def nights(tmp_path_factory):
 
     # 4. Resumed, SIGKILLed after the first training step: a partial adapter is left behind.
     proc = cli.start("resume-killed-in-training", "resume", "night-1")
-    cli.kill_when(proc, lambda: "'loss'" in cli.log(proc))
+    before = _training_steps(night1)
+    cli.kill_when(proc, lambda: _training_steps(night1) > before)
     seen["stages_after_kill_4"] = sorted(_status(night1)["stages"])
     seen["partial_adapters_after_kill_4"] = [p.name for p in night1.glob(".adapter.*")]
 
@@ -273,7 +287,7 @@ def nights(tmp_path_factory):
     proc = cli.start("second-night", "run", "--run-id", "night-2", *sets)
     cli.finish(proc)
     seen["night_2_output"] = cli.log(proc)
-    proc = cli.start("runs", "runs", COLUMNS="250")  # one table row per line
+    proc = cli.start("runs", "runs", COLUMNS="400")  # one table row per line, every column
     cli.finish(proc)
     seen["runs_output"] = cli.log(proc)
     seen["seconds"] = cli.seconds

@@ -27,7 +27,9 @@ SERVER_ARGS = ["--max-num-seqs", "1", "--no-enable-prefix-caching"]
 SMALL = ["--set", "generate.teacher.backend=openai", "--set", "generate.num_instructions=3",
          "--set", "generate.requests_per_round=2", "--set", "generate.new_per_request=2",
          "--set", "generate.max_rounds=1", "--set", "generate.instruction_sampling.max_tokens=128",
-         "--set", "generate.instance_sampling.max_tokens=64"]
+         "--set", "generate.instance_sampling.max_tokens=64",
+         # Both runs ask the same requests: one run seed (by default each run derives its own).
+         "--set", "generate.run_seed=0"]
 
 
 def _run(root: Path, *extra: str) -> tuple[Path, list[dict]]:
