@@ -5,8 +5,9 @@ One data root, six `germinate` processes (vLLM teacher in-process, real LoRA tra
 1. `germinate run` night-1, SIGTERMed (the process alone, as `kill` or Prefect's runner does)
    once its first generation round is checkpointed;
 2. `germinate resume night-1` with a CPU hog beside it, SIGKILLed (whole process group) once
-   the second round is checkpointed, before the instances are written;
-3. `germinate resume night-1`, hog still running, SIGTERMed after the first training step;
+   the second of three rounds is checkpointed, with the third under way (a round asks for
+   instructions, then instances, then curates: the last round's end is generation's end);
+3. `germinate resume night-1` (the hog stopped), SIGTERMed after the first training step;
 4. `germinate resume night-1`, SIGKILLed after the first training step;
 5. `germinate resume night-1`, to completion (tune + evaluate + promote);
 6. `germinate run` night-2: same config and run seed, never interrupted, no hog.
@@ -60,7 +61,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(3600)]
 
 REPO = Path(__file__).resolve().parents[2]
 EVAL_SMALL = REPO / "tests" / "data" / "eval_small.jsonl"
-ROUNDS, PER_ROUND = 2, 2
+ROUNDS, PER_ROUND = 3, 2
 # Tiny but complete: exactly two rounds (num_instructions is never reached), short replies,
 # three LoRA steps of one example each on pool + seeds, the small eval set, no judge. The run
 # seed is fixed so that night 2 asks night 1's questions. The teacher keeps structured output
@@ -251,22 +252,24 @@ def nights(tmp_path_factory):
     seen["checkpoint_at_term_1"] = _checkpoint(night1)
 
     with cpu_hog():
-        # 2. Resumed beside a busy loop per core; SIGKILLed once the second round is
-        #    checkpointed (generation still writing instances).
+        # 2. Resumed beside a busy loop per core; SIGKILLed once the second of three rounds
+        #    is checkpointed (the third under way).
         proc = cli.start("resume-killed-in-generation", "resume", "night-1")
-        cli.kill_when(proc, lambda: _checkpoint(night1)["next_index"] >= ROUNDS * PER_ROUND)
+        cli.kill_when(proc, lambda: _checkpoint(night1)["next_index"] >= (ROUNDS - 1) * PER_ROUND)
         seen["status_after_kill_2"] = _status(night1)
         seen["checkpoint_at_kill_2"] = _checkpoint(night1)
 
-        # 3. Resumed (instances, curation, training), SIGTERMed after the first training step.
-        proc = cli.start("resume-terminated-in-training", "resume", "night-1")
-        before = _training_steps(night1)
-        seen["term_3"] = cli.terminate_when(proc, lambda: _training_steps(night1) > before)
-        seen["status_after_term_3"] = _status(night1)
-        seen["partial_adapters_after_term_3"] = [p.name for p in night1.glob(".adapter.*")]
-        seen["curated_at_term_3"] = (night1 / "data.jsonl").read_text(encoding="utf-8")
-        seen["pool_at_term_3"] = (root / "pool" / "pool.jsonl").read_text(encoding="utf-8") \
-            if (root / "pool" / "pool.jsonl").exists() else ""
+    # (The hog was for generation, whose replies must not depend on load. The SIGTERM bound
+    # below is about germinate's own shutdown, measured on the machine as it is.)
+    # 3. Resumed (instances, curation, training), SIGTERMed after the first training step.
+    proc = cli.start("resume-terminated-in-training", "resume", "night-1")
+    before = _training_steps(night1)
+    seen["term_3"] = cli.terminate_when(proc, lambda: _training_steps(night1) > before)
+    seen["status_after_term_3"] = _status(night1)
+    seen["partial_adapters_after_term_3"] = [p.name for p in night1.glob(".adapter.*")]
+    seen["curated_at_term_3"] = (night1 / "data.jsonl").read_text(encoding="utf-8")
+    seen["pool_at_term_3"] = (root / "pool" / "pool.jsonl").read_text(encoding="utf-8") \
+        if (root / "pool" / "pool.jsonl").exists() else ""
 
     # 4. Resumed, SIGKILLed after the first training step: a partial adapter is left behind.
     proc = cli.start("resume-killed-in-training", "resume", "night-1")
@@ -312,10 +315,10 @@ def test_sigterm_stops_the_run_promptly_leaves_no_process_and_marks_it_interrupt
 def test_kills_and_stops_in_generation_and_training_then_resume_finishes_and_keeps_finished_work(nights):
     root, seen = nights["root"], nights["seen"]
     night1 = root / "runs" / "night-1"
-    # The stops landed where intended: after one checkpointed round, after both (instances not
-    # written), and twice between training steps.
+    # The stops landed where intended: after one checkpointed round, after two of three, and
+    # twice between training steps.
     assert seen["checkpoint_at_term_1"]["next_index"] == PER_ROUND
-    assert seen["checkpoint_at_kill_2"]["next_index"] == ROUNDS * PER_ROUND
+    assert seen["checkpoint_at_kill_2"]["next_index"] == (ROUNDS - 1) * PER_ROUND
     assert "generate" not in seen["status_after_term_1"]["stages"]
     assert "generate" not in seen["status_after_kill_2"]["stages"]
     assert {"generate", "curate"} <= set(seen["status_after_term_3"]["stages"])
@@ -368,10 +371,17 @@ def test_kills_and_stops_in_generation_and_training_then_resume_finishes_and_kee
 
 
 def _reference_curation(cfg, candidates):
-    """What curate_flow makes of `candidates` on an empty pool: the seeds are the only earlier rows."""
-    seeds = load_tasks(cfg.generate.seeds, "seed")
-    return curate(candidates, cfg.curate, [(t.id, t.instruction) for t in seeds],
-                  load_tasks(cfg.curate.decontamination.eval_set, "eval"))
+    """What curate_flow makes of `candidates` on an empty pool: the seeds are the only earlier
+    rows; the quality model signals scored as curation scores them (flows.curation)."""
+    from filters.curate import row_facts, with_scores
+    from flows.curation import model_scores_of, with_rationales
+
+    seeds = [(t.id, t.instruction) for t in load_tasks(cfg.generate.seeds, "seed")]
+    eval_tasks = load_tasks(cfg.curate.decontamination.eval_set, "eval")
+    facts = row_facts(candidates, cfg.curate, [t for _, t in seeds], eval_tasks)
+    extra, rationales = model_scores_of(candidates, cfg.curate)
+    return curate(with_rationales(candidates, rationales), cfg.curate, seeds, eval_tasks,
+                  facts=with_scores(facts, extra))
 
 
 def test_resumed_run_under_load_equals_an_uninterrupted_run_with_the_same_seed(nights):

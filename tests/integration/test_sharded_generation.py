@@ -53,7 +53,9 @@ def test_two_workers_and_two_servers_give_the_single_process_result(tmp_path: Pa
                                     "--set", "cluster.runner=dask", "--set", "cluster.workers=2")
 
     assert single and sharded == single
-    assert [r["verdict"] for r in single].count("kept") >= 1
+    # Every row decided the same way, reasons and neighbours included (the tiny teacher's rows
+    # may all be dropped by the quality signals: the equality is the point).
+    assert len(single) >= 3 and all(r["verdict"] == "kept" or r["reasons"] for r in single)
 
     # The openai backend's contract, seen in the run's request log: every request has token
     # counts, and every instruction reply that finished is JSON the server held to the schema.
