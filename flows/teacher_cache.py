@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from core.config import TeacherConfig
 from generators.teacher_types import Teacher
-from generators.teachers import make_teacher
+from generators import teachers
 
 _TEACHERS: dict[str, Teacher] = {}
 
@@ -18,5 +18,7 @@ def get_teacher(cfg: TeacherConfig) -> Teacher:
     """One engine per process and config: loading vLLM costs ~20 s, so it is reused."""
     key = cfg.model_dump_json()
     if key not in _TEACHERS:
-        _TEACHERS[key] = make_teacher(cfg)
+        # Looked up at call time, not bound at import: whoever replaces `teachers.make_teacher`
+        # (a test refusing to build one) is obeyed whenever this module was first imported.
+        _TEACHERS[key] = teachers.make_teacher(cfg)
     return _TEACHERS[key]

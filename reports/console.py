@@ -92,14 +92,16 @@ def inspect_run(console: Console, run: RunDir, reason: str | None, limit: int) -
     for why in [reason] if reason else counts:
         picked = [r for r in rows if why in r.reasons or (why == "kept" and r.verdict == "kept")]
         table = Table(title=f"{why}: {min(limit, len(picked))} of {len(picked)}", show_lines=True)
-        table.add_column("id")
-        table.add_column("instruction")
-        table.add_column("output / raw")
+        # The texts flex (ratio) and may break inside a word; the deciding scores, one per line,
+        # are never cut, on an 80-column terminal or a pipe: they are the point of this view.
+        table.add_column("id", no_wrap=True)
+        table.add_column("instruction", ratio=1, overflow="fold")
+        table.add_column("output / raw", ratio=1, overflow="fold")
         if why in ("near_duplicate", "exact_duplicate"):
-            table.add_column("score", justify="right")
-            table.add_column("nearest neighbour")
+            table.add_column("score", justify="right", no_wrap=True)
+            table.add_column("nearest neighbour", ratio=1, overflow="fold")
         elif why in QUALITY_REASONS:
-            table.add_column("score")
+            table.add_column("score", no_wrap=True)
         for r in picked[:limit]:
             cells = [r.id, _short(r.instruction), _short(r.output or r.raw)]
             if why in ("near_duplicate", "exact_duplicate"):
@@ -107,7 +109,9 @@ def inspect_run(console: Console, run: RunDir, reason: str | None, limit: int) -
                           f"{r.neighbour_id}: {_short(r.neighbour_text, 80)}"]
             elif why in QUALITY_REASONS:
                 note = r.meta.get("rating_rationale")
-                cells.append(deciding_scores(r, why) + (f" ({_short(note, 80)})" if why == "low_rating" and note else ""))
+                if why == "low_rating" and note:  # the rater's words sit with the text they judge
+                    cells[2] += f"\n(rater: {_short(note, 80)})"
+                cells.append(deciding_scores(r, why).replace(", ", "\n"))
             table.add_row(*cells)
         console.print(table)
 

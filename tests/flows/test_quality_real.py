@@ -83,7 +83,6 @@ def test_every_row_is_scored_and_the_verdicts_follow(curated):
 
 def test_inspect_shows_the_deciding_score(curated, capsys, monkeypatch):
     root, run = curated
-    monkeypatch.setenv("COLUMNS", "250")  # a wide terminal: the table's cells are not cut
     capsys.readouterr()
     assert main(["inspect", run.run_id, "--reason", "not_korean", "--data-root", str(root)]) == 0
     out = capsys.readouterr().out

@@ -23,11 +23,11 @@ CANDS = [
 ]
 
 
-def _run(tmp_path) -> RunDir:
+def _run(tmp_path, cands: list[Candidate] = CANDS) -> RunDir:
     cfg = PipelineConfig(curate={"decontamination": {"eval_set": None}})
     run = RunDir.create(tmp_path, "q1", dump_config(cfg), "curate")
-    facts = with_scores(row_facts(CANDS, cfg.curate), [{"ifd.ratio": 0.3}, {"ifd.ratio": 0.7}, {"ifd.ratio": 1.14}])
-    rows = curate(CANDS, cfg.curate, facts=facts)
+    facts = with_scores(row_facts(cands, cfg.curate), [{"ifd.ratio": 0.3}, {"ifd.ratio": 0.7}, {"ifd.ratio": 1.14}])
+    rows = curate(cands, cfg.curate, facts=facts)
     run.mark_stage("curate", **write_curated(run, rows, {}, quality=thresholds(cfg.curate.quality)))
     return run
 
@@ -49,6 +49,16 @@ def test_inspect_shows_the_deciding_score(tmp_path):
     inspect_run(console, run, "output_unrelated", 5)
     text = console.export_text()
     assert "ifd.ratio=1.14" in text and "korean.score" not in text
+
+
+def test_inspect_keeps_the_score_whole_on_a_narrow_terminal(tmp_path):
+    # An 80-column terminal (or a pipe) and long texts: the text columns give way, not the score.
+    long = CANDS[1].model_copy(update={"instruction": CANDS[1].instruction * 4, "output": CANDS[1].output * 12})
+    run = _run(tmp_path, [CANDS[0], long, CANDS[2]])
+    console = Console(record=True, width=80)
+    inspect_run(console, run, "not_korean", 5)
+    text = console.export_text()
+    assert "korean.score.instruction=" in text and "korean.unknown.output=" in text, text
 
 
 def test_report_has_a_histogram_per_rule_with_its_threshold(tmp_path):
