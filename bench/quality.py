@@ -52,7 +52,15 @@ def model_scores(rows: list[Labeled], q: QualityConfig) -> list[dict]:
             cache[keys[i]] = groups
         cache_path.parent.mkdir(parents=True, exist_ok=True)
         cache_path.write_text(json.dumps(cache))
-    return [scores_from_nlls(cache.get(k, {})) for k in keys]
+    scores = [scores_from_nlls(cache.get(k, {})) for k in keys]
+    # The classifier's P(good) from the cached hidden states (bench/quality_probe.py).
+    from filters.quality.classifier import check_probe, classifier_scores
+    from quality_probe import row_features
+
+    probe = check_probe(q.classifier.weights, q.reference_model)
+    feats = row_features(rows, q)
+    found = classifier_scores([feats[i][probe.layer].tolist() if i in feats else None for i in range(len(rows))], probe)
+    return [{**a, **b} for a, b in zip(scores, found)]
 
 
 def only(names: list[str], base: QualityConfig) -> QualityConfig:

@@ -33,7 +33,8 @@ from filters import check_invariant, curate
 from filters.curate import RowFacts, row_facts, with_scores
 from filters.quality import thresholds
 from filters.quality.rating import RATING_SCHEMA, rate
-from filters.quality.reference_lm import ReferenceLM
+from filters.quality.classifier import check_probe, classifier_scores
+from filters.quality.reference_lm import ReferenceLM, scores_from_nlls
 from flows.teacher_cache import get_teacher
 from reports.outputs import write_curated
 
@@ -67,10 +68,16 @@ def model_scores_of(candidates: list[Candidate], config: CurateConfig) -> tuple[
     rationales: list[str | None] = [None for _ in candidates]
     parsed = [i for i, c in enumerate(candidates) if not c.parse_error]
     rows = [(candidates[i].instruction, candidates[i].input, candidates[i].output) for i in parsed]
-    if rows and (q.fluency.enabled or q.ifd.enabled):
+    if rows and (q.fluency.enabled or q.ifd.enabled or q.classifier.enabled):
         lm = reference_lm(resolve_model(q.reference_model), q.max_field_tokens, q.batch_size)
-        for i, found in zip(parsed, lm.score(rows, ifd=q.ifd.enabled)):
-            scores[i].update(found)
+        # The classifier reads hidden states of the pass fluency runs anyway: no extra pass.
+        probe = check_probe(q.classifier.weights, q.reference_model) if q.classifier.enabled else None
+        nlls, features = lm.nlls_and_features(rows, ifd=q.ifd.enabled, pool_layer=probe.layer if probe else None)
+        for i, groups in zip(parsed, nlls):
+            scores[i].update(scores_from_nlls(groups))
+        if probe is not None:
+            for i, found in zip(parsed, classifier_scores(features, probe)):
+                scores[i].update(found)
     if rows and q.rating.enabled:
         rater = get_teacher(q.rating.teacher)
 

@@ -12,10 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from core import overrides
+from core.errors import GerminateError
 from core.config import CurateConfig, GenerateConfig, PipelineConfig, dump_config, load_config
 from core.fingerprints import fingerprint_file
 from core.records import load_tasks
 from core.store import RunDir, new_run_id
+from filters.quality.classifier import check_probe
 from flows.evaluate_checks import check_evaluation, print_warnings
 from flows.generate import preflight_teacher
 from flows.preflight_checks import check_student, check_teacher_model, check_writable, model_config
@@ -51,8 +53,13 @@ def preflight_quality(cfg: CurateConfig) -> None:
     (an embedded model is converted now), and an enabled rater is reachable. Checked before
     anything is generated, so a typo costs seconds, not a night's generation."""
     q = cfg.quality
-    if q.fluency.enabled or q.ifd.enabled:
+    if q.fluency.enabled or q.ifd.enabled or q.classifier.enabled:
         model_config(q.reference_model, "curate.quality.reference_model")
+    if q.classifier.enabled:
+        try:
+            check_probe(q.classifier.weights, q.reference_model)
+        except ValueError as e:
+            raise GerminateError(f"curate.quality.classifier: {e}") from None
     if q.rating.enabled:
         preflight_teacher(q.rating.teacher)
 

@@ -55,6 +55,19 @@ class IfdSignal(Strict):
     max_ifd: float = Field(1.0, gt=0.0)
 
 
+class ClassifierSignal(Strict):
+    """A linear probe on the reference LM's hidden states: P(a person would train on this row),
+    trained on labeled rows (filters/quality/classifier.py says on what, and its limits)."""
+
+    enabled: bool = True
+    # Below this P(good) the row is dropped. Chosen by cross-validation on the probe's own
+    # training rows (the labeled set's dev half): the P(good) that keeps 95% of good rows in
+    # each language (bench/quality_probe.py --train prints it).
+    min_prob: float = Field(0.34, ge=0.0, le=1.0)
+    # `embedded`: the probe shipped for the reference model; or the path of one you trained.
+    weights: str = "embedded"
+
+
 class LanguageSignal(Strict):
     """The output is in the instruction's (or input's) language, or one the instruction asks for."""
 
@@ -86,5 +99,6 @@ class QualityConfig(Strict):
     korean: KoreanSignal = KoreanSignal()
     fluency: FluencySignal = FluencySignal()
     ifd: IfdSignal = IfdSignal()
+    classifier: ClassifierSignal = ClassifierSignal()
     language: LanguageSignal = LanguageSignal()
     rating: RatingSignal = RatingSignal()

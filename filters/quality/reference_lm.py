@@ -37,6 +37,7 @@ class _Seq:
     row: int
     ids: list[int]
     spans: list[tuple[str, int, int]]  # (group, first, end) positions whose tokens are scored
+    pool: bool = False  # the whole row (pass A): its hidden states feed the quality classifier
 
 
 class ReferenceLM:
@@ -70,7 +71,7 @@ class ReferenceLM:
         a = self._start + ins + self._sep + inp
         first_out = len(a)
         seqs = [_Seq(i, a + out, [("instruction", len(self._start), len(self._start) + len(ins)),
-                                  ("output", first_out, first_out + len(out))])]
+                                  ("output", first_out, first_out + len(out))], pool=True)]
         if ifd:
             b = self._start + inp
             seqs.append(_Seq(i, b + out, [("output_alone", len(b), len(b) + len(out))]))
@@ -84,20 +85,33 @@ class ReferenceLM:
     def token_nlls(self, rows: Sequence[tuple[str, str, str]], ifd: bool = True) -> list[dict[str, list[float]]]:
         """Per row, the NLL of every scored token by group: "instruction", "output" (given the
         instruction and input) and, with `ifd`, "output_alone" (given the input only)."""
+        return self.nlls_and_features(rows, ifd)[0]
+
+    def nlls_and_features(self, rows: Sequence[tuple[str, str, str]], ifd: bool = True,
+                          pool_layer: int | None = None) -> tuple[list[dict[str, list[float]]], list[list[float] | None]]:
+        """`token_nlls`, and with `pool_layer` each row's hidden states at that layer (0 = the
+        embeddings) averaged over all of `instruction + input + output`: the quality
+        classifier's features, from the same forward pass (None for a blank row)."""
         seqs: list[_Seq] = []
         for i, (instruction, input, output) in enumerate(rows):
             if instruction.strip() and output.strip():
                 seqs += self._sequences(i, instruction, input, output, ifd)
         out: list[dict[str, list[float]]] = [{} for _ in rows]
+        features: list[list[float] | None] = [None for _ in rows]
         order = sorted(range(len(seqs)), key=lambda k: len(seqs[k].ids))
         for start in range(0, len(order), self.batch_size):
             batch = [seqs[k] for k in order[start : start + self.batch_size]]
-            for (i, group), values in self._batch_nll(batch).items():
+            nlls, pooled = self._batch_nll(batch, pool_layer)
+            for (i, group), values in nlls.items():
                 out[i][group] = values
-        return out
+            for i, vector in pooled.items():
+                features[i] = vector
+        return out, features
 
-    def _batch_nll(self, batch: list[_Seq]) -> dict[tuple[int, str], list[float]]:
-        """Token NLLs per (row, group), in order, for one padded batch."""
+    def _batch_nll(self, batch: list[_Seq], pool_layer: int | None = None
+                   ) -> tuple[dict[tuple[int, str], list[float]], dict[int, list[float]]]:
+        """Token NLLs per (row, group), in order, and the pooled features per row, for one
+        padded batch."""
         import torch
 
         width = max(len(s.ids) for s in batch)
@@ -114,10 +128,17 @@ class ReferenceLM:
                     where.append((b, p))
                     owner.append((s.row, group))
         out: dict[tuple[int, str], list[float]] = {}
+        pooled: dict[int, list[float]] = {}
         if not where:
-            return out
+            return out, pooled
         with torch.inference_mode():
-            hidden = self.model.base_model(input_ids=ids, attention_mask=mask).last_hidden_state
+            body = self.model.base_model(input_ids=ids, attention_mask=mask, output_hidden_states=pool_layer is not None)
+            hidden = body.last_hidden_state
+            if pool_layer is not None:
+                layer = body.hidden_states[pool_layer].float()
+                for b, s in enumerate(batch):
+                    if s.pool:  # right padding: a row's own positions are its first len(ids)
+                        pooled[s.row] = layer[b, : len(s.ids)].mean(0).tolist()
             rows_idx = torch.tensor([b for b, _ in where])
             pos = torch.tensor([p for _, p in where])
             # Position p is predicted from the hidden state at p - 1.
@@ -134,7 +155,7 @@ class ReferenceLM:
         for key, value in zip(owner, nll.tolist()):
             if math.isfinite(value):
                 out.setdefault(key, []).append(value)
-        return out
+        return out, pooled
 
 
 def _mean(values: Sequence[float]) -> float | None:

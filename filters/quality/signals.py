@@ -74,6 +74,9 @@ SIGNALS: tuple[Signal, ...] = (
     Signal("ifd", (
         Rule("output_unrelated", "max_ifd", ("ifd.ratio",), upper=True),
     ), model=True, description="NLL(output | instruction, input) / NLL(output | input)"),
+    Signal("classifier", (
+        Rule("classified_low_quality", "min_prob", ("classifier.prob_good",), upper=False),
+    ), model=True, description="P(good) of a linear probe on the reference LM's hidden states"),
     Signal("language", (
         Rule("language_mismatch", "min_share", ("language.share",), upper=False),
     ), model=False, description="share of the output's letters in a language the task calls for"),

@@ -34,6 +34,11 @@ def _one_line_no_run(code: int, err: str, root: Path, needle: str) -> None:
     ("curate.quality.sparkle.enabled=true", "unknown config key 'curate.quality.sparkle'"),
     ("curate.quality.korean.max_unknown_share=2", "bad value for 'curate.quality.korean.max_unknown_share'"),
     ("curate.quality.ifd.max_ifd=0", "bad value for 'curate.quality.ifd.max_ifd'"),
+    ("curate.quality.classifier.min_prob=2", "bad value for 'curate.quality.classifier.min_prob'"),
+    ("curate.quality.classifier.weights=./no-probe.json", "curate.quality.classifier: no classifier weights at no-probe.json"),
+    # The shipped probe reads gemma-3-270m's hidden states: another reference LM needs its own.
+    ("curate.quality.reference_model=embedded:smollm2-135m-instruct",
+     "no classifier ships for reference model 'embedded:smollm2-135m-instruct'"),
 ])
 def test_run_refuses_bad_quality_settings(tmp_path, capsys, setting, needle):
     code = main(["run", "--data-root", str(tmp_path), "--set", setting])

@@ -76,9 +76,29 @@ def test_every_row_is_scored_and_the_verdicts_follow(curated):
             assert set(expected) <= set(row.reasons), (row.instruction, row.reasons, row.scores)
         else:
             assert row.verdict == "kept", (row.instruction, row.reasons, row.scores)
+    probs = [row.scores["classifier.prob_good"] for row in rows]
+    assert all(0.0 <= p <= 1.0 for p in probs)
+    # The first five are written by a person, the rest a teacher's garbage.
+    assert sum(probs[:5]) / 5 > sum(probs[5:]) / len(probs[5:]), probs
     stage = run.status["stages"]["curate"]
     assert stage["quality"]["ifd"]["enabled"] is True and stage["quality_model_seconds"] >= 0
     assert "Quality thresholds in effect" in run.file("README.md").read_text(encoding="utf-8")
+
+
+def test_classifier_features_do_not_depend_on_the_batch(curated):
+    # Rows are length-sorted and right-padded into batches: a row's pooled hidden states must be
+    # its own, whatever it is batched with (the curation above loaded the model; it is cached).
+    from core.config import QualityConfig
+    from core.models import resolve_model
+    from flows.curation import reference_lm
+
+    q = QualityConfig()
+    lm = reference_lm(resolve_model(q.reference_model), q.max_field_tokens, q.batch_size)
+    rows = [(i, x, o) for i, x, o, _ in ROWS]
+    _, together = lm.nlls_and_features(rows, pool_layer=8)
+    _, alone = lm.nlls_and_features(rows[-1:], pool_layer=8)
+    assert len(together[-1]) == 640
+    assert max(abs(a - b) for a, b in zip(together[-1], alone[0])) < 0.05
 
 
 def test_inspect_shows_the_deciding_score(curated, capsys, monkeypatch):

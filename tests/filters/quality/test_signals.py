@@ -20,7 +20,7 @@ def test_every_signal_has_a_config_section_and_every_section_a_signal():
 
 def test_reasons_derive_from_the_signals_in_pipeline_order():
     assert QUALITY_REASONS == ("degenerate_text", "not_korean", "disfluent_instruction", "disfluent_output",
-                               "output_unrelated", "language_mismatch", "low_rating")
+                               "output_unrelated", "classified_low_quality", "language_mismatch", "low_rating")
     # After the per-example checks, before the set-level steps.
     assert REASONS.index("degenerate_text") > REASONS.index("degenerate_repetition")
     assert REASONS.index("low_rating") < REASONS.index("exact_duplicate")
@@ -41,7 +41,7 @@ def test_scores_past_each_threshold_give_their_reason_and_disabled_signals_none(
     q = QualityConfig()
     bad = {"degenerate.letters.instruction": 0.0, "korean.score.output": -9.0,
            "fluency.instruction_nll": q.fluency.max_instruction_nll + 1, "fluency.output_nll": q.fluency.max_output_nll + 1,
-           "ifd.ratio": q.ifd.max_ifd + 0.5, "language.share": 0.0, "rating.score": 1.0}
+           "ifd.ratio": q.ifd.max_ifd + 0.5, "classifier.prob_good": 0.0, "language.share": 0.0, "rating.score": 1.0}
     rating_on = q.model_copy(update={"rating": q.rating.model_copy(update={"enabled": True})})
     assert quality_reasons(bad, rating_on) == list(QUALITY_REASONS)
     assert "low_rating" not in quality_reasons(bad, q)  # rating is off by default
