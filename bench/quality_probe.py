@@ -146,12 +146,51 @@ def report(rows: list[Labeled], feats: dict[int, np.ndarray], probe: dict, split
             print(f"  {split} {lang}: human kept {sum(human)}/{len(human)}, garbage dropped {sum(garbage)}/{len(garbage)}")
 
 
+def ablate(rows: list[Labeled], feats: dict[int, np.ndarray], probe: dict) -> None:
+    """Which other model signals still pay beside the probe, judged on dev with *out-of-fold*
+    probabilities (the probe never scores a row it was trained on), so dev can decide."""
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    from core.config import CurateConfig
+    from labeled import base_facts, verdicts, with_scores
+    from quality import metrics, model_scores, only
+
+    from filters.quality import SIGNALS
+    from filters.quality.classifier import SCORE_KEY
+
+    q = QualityConfig()
+    dev = [i for i, r in enumerate(rows) if r.split == "dev"]
+    train = [i for i in sorted(feats) if trains_on(rows[i], "dev")]
+    x = np.stack([feats[i][probe["layer"]] for i in train])
+    y = np.array([rows[i].good for i in train])
+    oof = cross_val_predict(_model(probe["C"]), x, y, cv=StratifiedKFold(5, shuffle=True, random_state=0),
+                            method="predict_proba")[:, 1]
+    prob = dict(zip(train, oof))
+    scores = model_scores([rows[i] for i in dev], q)
+    for n, i in enumerate(dev):
+        if i in prob:
+            scores[n][SCORE_KEY] = float(prob[i])
+    sub = [rows[i] for i in dev]
+    facts = with_scores(base_facts(sub, CurateConfig()), scores)
+    names = [s.name for s in SIGNALS if s.name != "rating"]
+    print("\ndev, out-of-fold classifier: which signals to keep beside it")
+    print("| curation | human kept en | human kept ko | garbage dropped en | garbage dropped ko |\n|---|---:|---:|---:|---:|")
+    for label, drop in [("all signals", []), ("all but ifd", ["ifd"]), ("all but fluency", ["fluency"]),
+                        ("all but ifd and fluency", ["ifd", "fluency"])]:
+        cfg = CurateConfig(quality=only([n for n in names if n not in drop], q))
+        m = metrics(sub, [not why for why in verdicts(sub, facts, cfg)])
+        cells = [f"{m[k][0] / m[k][1]:.0%} ({m[k][0]}/{m[k][1]})" for k in
+                 ("human_kept_en", "human_kept_ko", "garbage_dropped_en", "garbage_dropped_ko")]
+        print(f"| {label} | " + " | ".join(cells) + " |")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--train", action="store_true", help="train and write the probe")
     ap.add_argument("--data", type=Path, default=DATA, help="a folder of labeled_*.jsonl")
     ap.add_argument("--out", type=Path, help="weights file (default: the shipped probe of the reference model)")
     ap.add_argument("--all-rows", action="store_true", help="train on every row, not only the dev half")
+    ap.add_argument("--ablate", action="store_true", help="after training: the other model signals beside it, on dev")
     args = ap.parse_args()
     if not args.train:
         ap.error("nothing to do: pass --train")
@@ -172,6 +211,8 @@ def main() -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(weights, indent=None) + "\n", encoding="utf-8")
     print(f"wrote {out}")
+    if args.ablate:
+        ablate(rows, feats, probe)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Optional
 
@@ -15,7 +16,7 @@ from core.store import RunDir
 from generators.serve import stop, vllm_servers
 from germinate.app import (ConfigOpt, RootOpt, SetOpt, VerboseOpt, app, model_app, out, read_config, server_app, start,
                            teacher_app)
-from reports.console import diff_runs, export_dropped, inspect_run, print_summary
+from reports.console import diff_runs, export_dropped, inspect_run, print_eval, print_summary
 from reports.run_list import list_runs
 
 
@@ -25,6 +26,7 @@ def inspect(run: Optional[str] = typer.Argument(None, help="A run id or director
             limit: int = typer.Option(5, help="Samples to show per reason"),
             diff: Optional[list[str]] = typer.Option(None, "--diff", help="--diff RUN_A --diff RUN_B"),
             export: Optional[Path] = typer.Option(None, "--export", help="Write RUN's dropped rows to this JSONL"),
+            eval_: bool = typer.Option(False, "--eval", help="RUN's evaluation: every metric with its interval"),
             data_root: Optional[Path] = RootOpt) -> None:
     """Counts and samples per reason; --reason near_duplicate shows neighbours and scores."""
 
@@ -41,6 +43,11 @@ def inspect(run: Optional[str] = typer.Argument(None, help="A run id or director
         if not run_dir.file("ledger.parquet").exists():
             raise GerminateError(f"run {run_dir.run_id} has no ledger yet (curate it first)")
         out.print(f"{export_dropped(run_dir, export)} dropped rows written to {export}")
+        return
+    if eval_:
+        if not run_dir.file("eval.json").exists():
+            raise GerminateError(f"run {run_dir.run_id} has not been evaluated (no eval.json)")
+        print_eval(out, json.loads(run_dir.file("eval.json").read_text(encoding="utf-8")))
         return
     inspect_run(out, run_dir, reason, limit)
 

@@ -16,7 +16,7 @@ from core.models import resolve_model
 from core.records import load_tasks
 from core.store import RunDir, atomic_write_jsonl, new_run_id
 from germinate.app import ConfigOpt, RootOpt, SetOpt, VerboseOpt, app, failing, out, read_config, start
-from reports.console import print_eval, print_summary
+from reports.console import print_eval, print_eval_brief, print_summary
 
 
 @app.command()
@@ -43,7 +43,7 @@ def _run_pipeline(cfg, root: Path, run_dir: RunDir, resuming: bool = False) -> N
         pipeline_flow(cfg, str(root), run_dir.run_id)
     print_summary(out, run_dir)
     if run_dir.file("eval.json").exists():
-        print_eval(out, json.loads(run_dir.file("eval.json").read_text(encoding="utf-8")))
+        print_eval_brief(out, json.loads(run_dir.file("eval.json").read_text(encoding="utf-8")), run_dir.run_id)
     _say_log()
 
 

@@ -14,6 +14,7 @@ from core.records import LedgerRow
 from core.store import RunDir, atomic_write_jsonl
 from filters.quality import QUALITY_REASONS, rules_for
 from reports.novelty import nights, verdicts
+from evals.metrics import label
 from reports import eval_view
 from reports.outputs import read_ledger
 
@@ -120,6 +121,43 @@ def _fmt(value) -> str:
     return "n/a" if value is None else f"{value:.3f}" if isinstance(value, float) else str(value)
 
 
+# The deltas the end of a run shows (the primary metric leads): what the gate weighs.
+BRIEF_METRICS = ("constraint_accuracy", "heldout_loss")
+
+
+def print_eval_brief(console: Console, result: dict, run_id: str) -> None:
+    """The end of `germinate run`: per opponent one line of the deciding deltas with their
+    paired intervals, the judge, the decision, and where the whole table is."""
+    subject = result.get("subject") or "candidate"
+    primary = result.get("primary_metric", "rouge_l")
+    keys = [primary] + [k for k in BRIEF_METRICS if k != primary]
+    console.print(eval_view.title(result), markup=False, highlight=False, soft_wrap=True)
+    rows = {row["metric"]: row for row in eval_view.metric_rows(result)}
+    for opp in eval_view.opponents(result):
+        parts = [f"{label(k)} {rows[k][f'vs_{opp}']['text']}" for k in keys
+                 if k in rows and rows[k][f"vs_{opp}"]["delta"] is not None]
+        console.print(f"{subject} vs {opp}, improvement with its interval: " + ("; ".join(parts) or "n/a"),
+                      markup=False, highlight=False, soft_wrap=True)
+    judge = result.get("judge")
+    if isinstance(judge, dict) and judge.get("enabled") is False:
+        console.print("judge: off (set evaluate.judge.model to have a judge)", markup=False, highlight=False)
+    else:
+        for line in eval_view.judge_lines(result):
+            console.print(line, markup=False, highlight=False, soft_wrap=True)
+    for line in eval_view.notes(result):
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
+    _print_decision(console, result)
+    console.print(f"every metric with its interval: germinate inspect {run_id} --eval", highlight=False)
+
+
+def _print_decision(console: Console, result: dict) -> None:
+    if "decision" in result:
+        d = result["decision"]
+        verdict = "[green]PROMOTED[/green]" if d["promote"] else "[yellow]not promoted[/yellow]"
+        console.print(f"{verdict}: ", end="")
+        console.print(d["reason"], markup=False, highlight=False, soft_wrap=True)
+
+
 def print_eval(console: Console, result: dict) -> None:
     """Each model's metrics with their intervals, the subject's deltas vs base and champion with
     paired intervals, the judge's counts, notes (a champion that could not be loaded), and the
@@ -137,11 +175,7 @@ def print_eval(console: Console, result: dict) -> None:
     console.print(table)
     for line in eval_view.judge_lines(result) + eval_view.notes(result):
         console.print(line, markup=False)
-    if "decision" in result:
-        d = result["decision"]
-        verdict = "[green]PROMOTED[/green]" if d["promote"] else "[yellow]not promoted[/yellow]"
-        console.print(f"{verdict}: ", end="")
-        console.print(d["reason"], markup=False)
+    _print_decision(console, result)
 
 
 def diff_runs(console: Console, a: RunDir, b: RunDir) -> None:

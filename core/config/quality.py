@@ -49,9 +49,14 @@ class FluencySignal(Strict):
 
 class IfdSignal(Strict):
     """Instruction-following difficulty (Li et al. 2023): NLL(output | instruction, input) /
-    NLL(output | input). Near or above 1, the instruction does not help predict the answer."""
+    NLL(output | input). Near or above 1, the instruction does not help predict the answer.
 
-    enabled: bool = True
+    Off by default since the classifier: beside it, on the dev half (out-of-fold), IFD cost 6% of
+    the English human rows (short correct answers, "27", score as unrelated) for 3% more garbage
+    dropped (bench/quality_probe.py --ablate). Its scores are still computed and stored when
+    enabled; a night with a teacher whose failure is pasted labels may want it."""
+
+    enabled: bool = False
     max_ifd: float = Field(1.0, gt=0.0)
 
 
@@ -63,7 +68,7 @@ class ClassifierSignal(Strict):
     # Below this P(good) the row is dropped. Chosen by cross-validation on the probe's own
     # training rows (the labeled set's dev half): the P(good) that keeps 95% of good rows in
     # each language (bench/quality_probe.py --train prints it).
-    min_prob: float = Field(0.34, ge=0.0, le=1.0)
+    min_prob: float = Field(0.289, ge=0.0, le=1.0)
     # `embedded`: the probe shipped for the reference model; or the path of one you trained.
     weights: str = "embedded"
 

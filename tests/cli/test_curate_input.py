@@ -20,7 +20,8 @@ ROWS = [
 # What each row must get, in order: kept, duplicate of row 0, Korean kept, blacklisted, copy.
 # The heuristics are under test here; the reference LM's signals run in a slow test
 # (tests/flows/test_quality_real.py).
-NO_MODEL_SIGNALS = ["--set", "curate.quality.fluency.enabled=false", "--set", "curate.quality.ifd.enabled=false"]
+NO_MODEL_SIGNALS = ["--set", "curate.quality.fluency.enabled=false", "--set", "curate.quality.ifd.enabled=false",
+                    "--set", "curate.quality.classifier.enabled=false"]
 EXPECTED = [[], ["exact_duplicate"], [], ["blacklisted_keyword"], ["output_copies_input"]]
 
 

@@ -31,7 +31,7 @@ def curated_run(tmp_path, monkeypatch):
     monkeypatch.setattr(generators.teachers, "make_teacher", no_teacher)
     # Curated without the reference LM (pure `curate`), as its config says: refilter then has
     # no model scores to need.
-    no_lm = {"quality": {"fluency": {"enabled": False}, "ifd": {"enabled": False}}}
+    no_lm = {"quality": {"fluency": {"enabled": False}, "ifd": {"enabled": False}, "classifier": {"enabled": False}}}
     run = RunDir.create(tmp_path, "r1", dump_config(PipelineConfig(curate=no_lm)), "curate")
     cands = [Candidate(id=f"r1-{i}", instruction=t, output="A fine answer here.") for i, t in enumerate(TEXTS)]
     atomic_write_jsonl(run.file("candidates.jsonl"), [c.model_dump() for c in cands])

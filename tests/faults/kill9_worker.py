@@ -113,7 +113,8 @@ def configs(run_seed: int):
     # No reference LM: these trials are about bookkeeping under SIGKILL, and the fake teacher's
     # word salad would be dropped as disfluent anyway (tests/filters/quality covers that).
     cur = CurateConfig(decontamination=DecontaminationRule(eval_set=None),
-                       quality={"fluency": {"enabled": False}, "ifd": {"enabled": False}})
+                       quality={"fluency": {"enabled": False}, "ifd": {"enabled": False},
+                                "classifier": {"enabled": False}})
     tune = TuneConfig(student=str(STUDENT), max_steps=3, batch_size=2, max_length=64, include_seeds=False)
     return gen, cur, tune
 

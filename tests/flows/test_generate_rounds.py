@@ -76,7 +76,7 @@ CFG = GenerateConfig(teacher=TeacherConfig(backend="openai", model="prompt-teach
 # The reference LM's signals are off: the stand-in's replies are word salad ("Here is the
 # answer: rain tea chess."), which fluency rightly drops (tests/filters/quality covers that);
 # here they would only hide the loop's bookkeeping.
-NO_LM = {"fluency": {"enabled": False}, "ifd": {"enabled": False}}
+NO_LM = {"fluency": {"enabled": False}, "ifd": {"enabled": False}, "classifier": {"enabled": False}}
 CURATE = CurateConfig.model_validate({"decontamination": {"eval_set": None}, "quality": NO_LM})
 
 
@@ -202,7 +202,8 @@ def test_the_curate_stage_uses_the_rounds_verdicts_unless_settings_or_pool_chang
 
     def curate(root, run_id, *sets):
         # `curate RUN` curates with the settings given now: the same as the rounds' here.
-        no_lm = ["--set", "curate.quality.fluency.enabled=false", "--set", "curate.quality.ifd.enabled=false"]
+        no_lm = ["--set", "curate.quality.fluency.enabled=false", "--set", "curate.quality.ifd.enabled=false",
+                 "--set", "curate.quality.classifier.enabled=false"]
         assert main(["curate", run_id, "--data-root", str(root), *no_lm, *sets]) == 0
         run = RunDir(root, run_id)
         return run.status["stages"]["curate"], read_ledger(run.file("ledger.parquet"))

@@ -49,7 +49,9 @@ def curated(tmp_path_factory):
                             for i, x, o, _ in ROWS), encoding="utf-8")
     root = tmp / "root"
     assert main(["curate", "--input", str(data), "--data-root", str(root),
-                 "--set", "curate.decontamination.eval_set=null"]) == 0
+                 "--set", "curate.decontamination.eval_set=null",
+                 # IFD is off by default (beside the classifier); on here, its real scores are tested.
+                 "--set", "curate.quality.ifd.enabled=true"]) == 0
     (run_path,) = (root / "runs").iterdir()
     return root, RunDir.open(root, run_path.name)
 

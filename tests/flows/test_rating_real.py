@@ -36,6 +36,7 @@ def test_rating_through_a_real_server(tmp_path):
         code = main(["curate", "--input", str(data), "--data-root", str(tmp_path / "root"),
                      "--set", "curate.decontamination.eval_set=null",
                      "--set", "curate.quality.fluency.enabled=false", "--set", "curate.quality.ifd.enabled=false",
+                     "--set", "curate.quality.classifier.enabled=false",
                      "--set", "curate.quality.rating.enabled=true",
                      "--set", "curate.quality.rating.teacher.backend=openai",
                      "--set", f"curate.quality.rating.teacher.base_url={url}"])

@@ -31,7 +31,9 @@ def scored_run(tmp_path, monkeypatch):
 
     monkeypatch.setattr(reference_lm.ReferenceLM, "load", no_model)
     monkeypatch.setattr(generators.teachers, "make_teacher", no_model)
-    cfg = PipelineConfig(curate={"decontamination": {"eval_set": None}})
+    # IFD on (off by default) and no classifier: these rows carry IFD and fluency scores only.
+    cfg = PipelineConfig(curate={"decontamination": {"eval_set": None},
+                                 "quality": {"ifd": {"enabled": True}, "classifier": {"enabled": False}}})
     run = RunDir.create(tmp_path, "r1", dump_config(cfg), "curate")
     cands = [Candidate(id=f"r1-{i}", instruction=t, output=o, finish_reason="stop") for i, (t, o, _) in enumerate(ROWS)]
     atomic_write_jsonl(run.file("candidates.jsonl"), [c.model_dump() for c in cands])
@@ -78,7 +80,8 @@ def test_bad_threshold_and_unknown_signal_are_one_line_errors(scored_run, capsys
 
 
 def test_a_model_signal_without_stored_scores_is_an_error_not_a_pass(tmp_path):
-    cfg = CurateConfig(decontamination={"eval_set": None}, quality={"fluency": {"enabled": False}, "ifd": {"enabled": False}})
+    cfg = CurateConfig(decontamination={"eval_set": None}, quality={"fluency": {"enabled": False}, "ifd": {"enabled": False},
+                                                                    "classifier": {"enabled": False}})
     run = RunDir.create(tmp_path, "r2", dump_config(PipelineConfig(curate=cfg)), "curate")
     cands = [Candidate(id="r2-0", instruction="Name a colour.", output="Red.")]
     atomic_write_jsonl(run.file("candidates.jsonl"), [c.model_dump() for c in cands])

@@ -94,6 +94,12 @@ def test_run_generates_curates_tunes_and_evaluates(tmp_path, capsys):
     assert {m: again["models"][m]["answers"] for m in again["models"]} == {
         "base": "hit", "champion": "hit", "candidate": "hit"}
 
+    # The run ended with the deciding deltas; the whole table is one command away.
+    assert "germinate inspect night1 --eval" in out.out
+    assert main(["inspect", "night1", "--eval", "--data-root", str(tmp_path)]) == 0
+    table = capsys.readouterr().out
+    assert "instruction-level" in table and "answer tokens" in table
+
     # inspect shows the counts and, per reason, samples.
     assert main(["inspect", "night1", "--data-root", str(tmp_path)]) == 0
     shown = capsys.readouterr().out

@@ -88,3 +88,22 @@ def test_report_shows_deltas_with_cis_and_the_reason(tmp_path):
     assert "champion r0 could not be loaded (gone): compared with the base only" in html
     assert "PROMOTED" in html and "95% CI +0.160..+0.200 &gt; margin 0" in html
     assert "140 split, 6 undecided" in html
+
+
+def test_the_end_of_a_run_shows_the_deciding_deltas_in_a_few_lines():
+    from reports.console import print_eval_brief
+
+    console = Console(record=True, width=250)
+    print_eval_brief(console, RESULT, "r1")
+    lines = console.export_text().splitlines()
+    assert lines[1] == ("candidate vs base, improvement with its interval: ROUGE-L +0.181 (+0.160..+0.200); "
+                        "held-out loss +0.473 (+0.400..+0.550)")
+    assert lines[2].startswith("candidate vs champion, improvement with its interval: ROUGE-L +0.024 (+0.004..+0.045)")
+    assert lines[3].startswith("judge openai:judge vs base: 158 pairs: 12 decided")
+    assert lines[-2] == "PROMOTED: " + RESULT["decision"]["reason"]
+    assert lines[-1] == "every metric with its interval: germinate inspect r1 --eval"
+    assert lines[5] == "answers reused from the answer cache: base, champion" and len(lines) == 8
+    off = {**RESULT, "judge": {"enabled": False, "model": None}}
+    console = Console(record=True, width=250)
+    print_eval_brief(console, off, "r1")
+    assert "judge: off (set evaluate.judge.model to have a judge)" in console.export_text().splitlines()

@@ -24,7 +24,7 @@ CANDS = [
 
 
 def _run(tmp_path, cands: list[Candidate] = CANDS) -> RunDir:
-    cfg = PipelineConfig(curate={"decontamination": {"eval_set": None}})
+    cfg = PipelineConfig(curate={"decontamination": {"eval_set": None}, "quality": {"ifd": {"enabled": True}}})
     run = RunDir.create(tmp_path, "q1", dump_config(cfg), "curate")
     facts = with_scores(row_facts(cands, cfg.curate), [{"ifd.ratio": 0.3}, {"ifd.ratio": 0.7}, {"ifd.ratio": 1.14}])
     rows = curate(cands, cfg.curate, facts=facts)

@@ -30,7 +30,9 @@ def test_no_groups_no_scores():
 def test_reasons_from_lm_scores():
     q = QualityConfig()
     unrelated = scores_from_nlls({"instruction": [3.0, 3.0], "output": [6.0], "output_alone": [4.0]})
-    assert quality_reasons(unrelated, q) == ["output_unrelated"]
+    assert quality_reasons(unrelated, q) == []  # IFD is off by default (beside the classifier)
+    ifd_on = q.model_copy(update={"ifd": q.ifd.model_copy(update={"enabled": True})})
+    assert quality_reasons(unrelated, ifd_on) == ["output_unrelated"]
     garbled = scores_from_nlls({"instruction": [3.0] + [q.fluency.max_instruction_nll + 2] * 4, "output": [1.0],
                                 "output_alone": [2.0]})
     assert quality_reasons(garbled, q) == ["disfluent_instruction"]

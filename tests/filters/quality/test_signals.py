@@ -42,16 +42,19 @@ def test_scores_past_each_threshold_give_their_reason_and_disabled_signals_none(
     bad = {"degenerate.letters.instruction": 0.0, "korean.score.output": -9.0,
            "fluency.instruction_nll": q.fluency.max_instruction_nll + 1, "fluency.output_nll": q.fluency.max_output_nll + 1,
            "ifd.ratio": q.ifd.max_ifd + 0.5, "classifier.prob_good": 0.0, "language.share": 0.0, "rating.score": 1.0}
-    rating_on = q.model_copy(update={"rating": q.rating.model_copy(update={"enabled": True})})
+    rating_on = q.model_copy(update={"rating": q.rating.model_copy(update={"enabled": True}),
+                                     "ifd": q.ifd.model_copy(update={"enabled": True})})
     assert quality_reasons(bad, rating_on) == list(QUALITY_REASONS)
     assert "low_rating" not in quality_reasons(bad, q)  # rating is off by default
+    assert "output_unrelated" not in quality_reasons(bad, q)  # and IFD (beside the classifier)
     all_off = q.model_copy(update={s.name: getattr(q, s.name).model_copy(update={"enabled": False}) for s in SIGNALS})
     assert quality_reasons(bad, all_off) == []
 
 
 def test_thresholds_in_effect_are_recorded_per_signal():
-    t = thresholds(QualityConfig(ifd={"max_ifd": 0.9}))
+    t = thresholds(QualityConfig(ifd={"enabled": True, "max_ifd": 0.9}))
     assert t["ifd"] == {"enabled": True, "max_ifd": 0.9}
+    assert t["classifier"] == {"enabled": True, "min_prob": QualityConfig().classifier.min_prob}
     assert t["rating"]["enabled"] is False and "min_rating" in t["rating"]
 
 
