@@ -88,7 +88,9 @@ def _frac(pair: tuple[int, int]) -> str:
 
 def table(rows: list[Labeled], facts, q: QualityConfig, splits: list[str]) -> None:
     names = [s.name for s in SIGNALS if s.name != "rating" or any("rating.score" in f.scores for f in facts)]
-    variants = [("heuristics only (today)", [])] + [(f"+ {n} alone", [n]) for n in names] + [("all signals (defaults)", names)]
+    defaults = [s.name for s in SIGNALS if getattr(q, s.name).enabled]
+    variants = [("heuristics only (before)", [])] + [(f"+ {n} alone", [n]) for n in names] + \
+        [("all signals", names), (f"defaults ({', '.join(defaults)})", defaults)]
     for split in splits:
         idx = [i for i, r in enumerate(rows) if split == "all" or r.split == split]
         sub = [rows[i] for i in idx]
