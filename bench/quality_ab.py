@@ -49,19 +49,15 @@ def heuristic(cfg: CurateConfig) -> CurateConfig:
 
 
 def training_sets(cands: list[Candidate]) -> dict[str, list[dict]]:
-    from filters.quality.reference_lm import ReferenceLM
+    from flows.curation import model_scores_of
     from tuning.data import as_messages
 
     cfg = CurateConfig()
     seeds = [(t.id, t.instruction) for t in load_tasks(DEFAULT_SEEDS, "seed")]
     evals = load_tasks(DEFAULT_EVAL_SET, "eval")
-    q = cfg.quality
-    lm = ReferenceLM.load(resolve_model(q.reference_model), q.max_field_tokens, q.batch_size)
     parsed = [i for i, c in enumerate(cands) if not c.parse_error]
-    scores: list[dict] = [{} for _ in cands]
-    for i, s in zip(parsed, lm.score([(cands[i].instruction, cands[i].input, cands[i].output) for i in parsed])):
-        scores[i] = s
-    del lm
+    # The model scores exactly as curation computes them (reference LM and classifier).
+    scores, _ = model_scores_of(cands, cfg)
     facts = with_scores(row_facts(cands, cfg, [t for _, t in seeds], evals), scores)
     kept = {"a: every parseable candidate": [cands[i] for i in parsed]}
     for name, c in (("b: heuristic curation (today)", heuristic(cfg)), ("c: new curation (quality signals)", cfg)):
@@ -72,7 +68,7 @@ def training_sets(cands: list[Candidate]) -> dict[str, list[dict]]:
 
 
 def eval_subset(per_lang: int) -> list[dict]:
-    from flows.evaluate import eval_items
+    from flows.evaluate_checks import eval_items
 
     items = [it for it in eval_items(DEFAULT_EVAL_SET) if it["constraints"]]
     from core.language import detect_language
@@ -93,9 +89,9 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=None, help="write the results as JSON here")
     args = ap.parse_args()
     runtime_env.configure(cache_dir() / "bench")
-    from evals.answers import generate_transformers, heldout_loss
-    from evals.constraints import strict_accuracy
-    from flows.evaluate import eval_items
+    from evals.answers import generate_transformers, heldout_losses
+    from evals.constraints import prompt_level
+    from flows.evaluate_checks import eval_items
     from tuning.train import train
 
     cands = read_candidates(args.candidates)
@@ -121,8 +117,9 @@ def main() -> None:
     answers = generate_transformers(base, prompts, adapters, max_tokens=96)
     results = []
     for name, adapter in adapters.items():
-        acc = strict_accuracy([(it["constraints"], a.text) for it, a in zip(subset, answers[name])])
-        loss = heldout_loss(base, convs, adapter)
+        acc = prompt_level([(it["constraints"], a.text) for it, a in zip(subset, answers[name])])
+        per_item = heldout_losses(base, convs, adapter)
+        loss = sum(n for n, _ in per_item) / sum(t for _, t in per_item)
         rows = len(sets.get(name, [])) if adapter else 0
         results.append({"set": name, "rows": rows, "heldout_loss": round(loss, 4), "constraint_accuracy": acc})
     print(f"\n{len(cands)} candidates; {tune.max_steps} steps x batch {tune.batch_size}; held-out loss on all "

@@ -6,7 +6,8 @@ it, so they can never disagree. Overrides are applied after the filters, per row
 that row's verdict only, not which earlier rows the batch's duplicate step compared it with
 (the ledger keeps what the filters found, and the person's decision beside it).
 
-The model signals' scores (`model_scores_of`: reference LM, optional rater) are computed here
+The model signals' scores (`model_scores_of`: the reference LM's fluency, IFD and quality
+classifier from one pass, the optional rater) are computed here
 too, with the reference LM loaded once per process: every round of generation curates.
 
 `curate_without_pool` is `curate --input` with no Prefect orchestration: nothing in it needs

@@ -2,8 +2,9 @@
 
 Heuristics catch format; quality needs statistics and models. The statistical signals
 (degenerate text, Hangul that is not Korean, language agreement) are cheap and computed for
-every parseable candidate in curation's per-row shards; the model signals (fluency and IFD
-under a reference LM, the optional LLM rating) are computed once per curation by the flow.
+every parseable candidate in curation's per-row shards; the model signals (fluency, IFD and
+the quality classifier under a reference LM, the optional LLM rating) are computed once per
+curation by the flow.
 Everything lands in the ledger's `scores`; `quality_reasons` turns scores into reasons.
 """
 
