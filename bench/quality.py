@@ -148,11 +148,16 @@ def speed(rows: list[Labeled], q: QualityConfig, n: int, baseline_rows: int = 40
     t0 = time.perf_counter()
     lm = ReferenceLM.load(resolve_model(q.reference_model), q.max_field_tokens, q.batch_size)
     load_s = time.perf_counter() - t0
+    from filters.quality.classifier import check_probe
+
+    # What curation runs with the defaults: one pass per row (IFD's second pass only when it is
+    # enabled), the classifier's layer pooled from it.
+    layer = check_probe(q.classifier.weights, q.reference_model).layer if q.classifier.enabled else None
     t1, c1 = time.perf_counter(), time.process_time()
-    lm.score(texts)
+    lm.nlls_and_features(texts, ifd=q.ifd.enabled, pool_layer=layer)
     wall, cpu = time.perf_counter() - t1, time.process_time() - c1
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    tokens = sum(len(seq.ids) for i, t in enumerate(texts) for seq in lm._sequences(i, *t, ifd=True))
+    tokens = sum(len(seq.ids) for i, t in enumerate(texts) for seq in lm._sequences(i, *t, ifd=q.ifd.enabled))
     print(f"machine: {torch.get_num_threads()} threads, load average {open('/proc/loadavg').read().split()[0]}")
     print(f"load {load_s:.1f} s; {n} rows ({tokens} tokens through the body): wall {wall:.1f} s, cpu {cpu:.1f} s, "
           f"{n / wall:.1f} rows/s; peak RSS {peak:.0f} MiB ({peak - rss0:.0f} MiB over the {rss0:.0f} before loading)")
