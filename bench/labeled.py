@@ -20,6 +20,7 @@ from core.records import Candidate, load_tasks
 from core.text import normalize
 from filters.curate import EXACT_DUPLICATE, NEAR_DUPLICATE, RowFacts, row_facts, with_scores
 from filters.quality import quality_reasons
+from filters.seed_copy import REASON as SEED_COPY
 
 DATA = REPO_ROOT / "tests" / "data" / "quality"
 
@@ -78,14 +79,14 @@ def load_labeled(data: Path = DATA) -> list[Labeled]:
 def base_facts(rows: Sequence[Labeled], cfg: CurateConfig) -> list[RowFacts]:
     """Per-row facts against the seed tasks (the pool every run starts from), no eval overlap:
     each labeled row is judged on its own, as if it were the first of its batch."""
-    seeds = [t.instruction for t in load_tasks(DEFAULT_SEEDS, "seed")]
-    return row_facts([r.candidate for r in rows], cfg, seeds)
+    tasks = load_tasks(DEFAULT_SEEDS, "seed")
+    return row_facts([r.candidate for r in rows], cfg, [t.instruction for t in tasks], seed_tasks=tasks)
 
 
 def verdicts(rows: Sequence[Labeled], facts: Sequence[RowFacts], cfg: CurateConfig,
              seeds: Sequence[str] | None = None) -> list[list[str]]:
     """Each row's reasons under `cfg`: checks, duplicates of a seed (exact or ROUGE-L above the
-    threshold) and the quality signals' reasons from its scores."""
+    threshold), the quality signals' reasons from its scores and copies of a seed example."""
     seeds = seeds if seeds is not None else [t.instruction for t in load_tasks(DEFAULT_SEEDS, "seed")]
     seed_keys = {normalize(s) for s in seeds}
     out = []
@@ -96,6 +97,8 @@ def verdicts(rows: Sequence[Labeled], facts: Sequence[RowFacts], cfg: CurateConf
                 reasons.append(EXACT_DUPLICATE)
             elif f.pool_best and f.pool_best[1] > cfg.near_duplicate.threshold:
                 reasons.append(NEAR_DUPLICATE)
+            if f.seed_copy is not None and cfg.seed_copy.enabled:
+                reasons.append(SEED_COPY)
         out.append(reasons)
     return out
 

@@ -26,6 +26,7 @@ from labeled import DATA, Labeled, base_facts, load_labeled, verdicts, with_scor
 
 from core import runtime_env  # noqa: E402
 from core.config import CurateConfig, QualityConfig  # noqa: E402
+from core.config.curate import SeedCopyRule  # noqa: E402
 from core.models import resolve_model  # noqa: E402
 from core.paths import cache_dir  # noqa: E402
 from filters.quality import SIGNALS  # noqa: E402
@@ -89,8 +90,11 @@ def _frac(pair: tuple[int, int]) -> str:
 def table(rows: list[Labeled], facts, q: QualityConfig, splits: list[str]) -> None:
     names = [s.name for s in SIGNALS if s.name != "rating" or any("rating.score" in f.scores for f in facts)]
     defaults = [s.name for s in SIGNALS if getattr(q, s.name).enabled]
-    variants = [("heuristics only (before)", [])] + [(f"+ {n} alone", [n]) for n in names] + \
-        [("all signals", names), (f"defaults ({', '.join(defaults)})", defaults)]
+    # (label, quality signals on, copies_seed_example on): the rule is a check of its own, not
+    # a quality signal, so it is measured apart and is part of "all" and the defaults.
+    variants = [("heuristics only (before)", [], False), ("+ seed_copy alone", [], True)] + \
+        [(f"+ {n} alone", [n], False) for n in names] + \
+        [("all signals", names, True), (f"defaults (seed_copy, {', '.join(defaults)})", defaults, True)]
     for split in splits:
         idx = [i for i, r in enumerate(rows) if split == "all" or r.split == split]
         sub = [rows[i] for i in idx]
@@ -98,8 +102,8 @@ def table(rows: list[Labeled], facts, q: QualityConfig, splits: list[str]) -> No
               f"{sum(r.human for r in sub)} human, {sum(not r.human and not r.good for r in sub)} garbage)\n")
         print("| curation | kept | precision | recall | human kept en | human kept ko | garbage dropped en | garbage dropped ko |")
         print("|---|---:|---:|---:|---:|---:|---:|---:|")
-        for label, enabled in variants:
-            cfg = CurateConfig(quality=only(enabled, q))
+        for label, enabled, seed_copy in variants:
+            cfg = CurateConfig(quality=only(enabled, q), seed_copy=SeedCopyRule(enabled=seed_copy))
             reasons = verdicts(sub, [facts[i] for i in idx], cfg)
             m = metrics(sub, [not r for r in reasons])
             print(f"| {label} | {m['kept']} | {m['precision']:.3f} | {m['recall']:.3f} | {_frac(m['human_kept_en'])} | "

@@ -6,7 +6,8 @@ Order of work for each candidate, in the order given (so the result is determini
 2. duplicates against the existing pool and the EARLIER KEPT candidates of this batch:
    `exact_duplicate` (same text after `normalize`), else `near_duplicate` when token
    ROUGE-L is strictly greater than cfg.near_duplicate.threshold (Self-Instruct's rule);
-3. `eval_overlap` with the held-out eval set (`filters.decontaminate`).
+3. `eval_overlap` with the held-out eval set (`filters.decontaminate`), then
+   `copies_seed_example`: a seed instance's text pasted under another task (`filters.seed_copy`).
 Only kept candidates join the comparison set, as in Self-Instruct's bootstrapping loop.
 Dropped rows are returned, not discarded, so the ledger explains every decision.
 """
@@ -28,6 +29,8 @@ from filters.decontaminate import REASON as EVAL_OVERLAP
 from filters.decontaminate import EvalIndex
 from filters.index import PoolIndex
 from filters.quality import QUALITY_REASONS, quality_reasons, statistical_scores
+from filters.seed_copy import REASON as SEED_COPY
+from filters.seed_copy import SeedCopyIndex
 from filters.similarity import TokenEncoder, nearest
 
 EXACT_DUPLICATE = "exact_duplicate"
@@ -53,6 +56,7 @@ class RowFacts:
     eval_overlap: str | None  # id of an eval task it overlaps
     # Quality scores: the statistical ones from `row_facts`, the model ones added by the flow.
     scores: Mapping[str, float] = field(default_factory=dict)
+    seed_copy: str | None = None  # '<seed id> input|output' it copies (`filters.seed_copy`)
 
 
 def with_scores(facts: Sequence[RowFacts], extra: Sequence[Mapping[str, float]]) -> list[RowFacts]:
@@ -68,13 +72,18 @@ def row_facts(
     pool_texts: Sequence[str] = (),
     eval_tasks: Sequence[SeedTask] = (),
     index: PoolIndex | None = None,
+    seed_tasks: Sequence[SeedTask] = (),
 ) -> list[RowFacts]:
     """`RowFacts` for each candidate; independent per row, so shards give the same result.
 
     The pool is `pool_texts` followed, when given, by the texts of the persisted `index`
     (positions continue after `pool_texts`), so the big side need not be re-encoded.
+    `seed_tasks` are the tasks the candidates were grown from (with their instances), for
+    `copies_seed_example`; imported data (`curate --input`) has none.
     """
     eval_index = EvalIndex.from_config(eval_tasks, cfg) if eval_tasks else None
+    seed_index = SeedCopyIndex(seed_tasks, cfg.seed_copy.threshold) \
+        if seed_tasks and cfg.seed_copy.enabled else None
     texts = [similarity_text(c, cfg) for c in candidates]
     parseable = [i for i, c in enumerate(candidates) if not c.parse_error]
     queries = [texts[i] for i in parseable]
@@ -96,6 +105,7 @@ def row_facts(
             pool_best=by_row.get(i),
             eval_overlap=eval_index.overlap(c) if eval_index is not None and not c.parse_error else None,
             scores=statistical_scores(c),
+            seed_copy=seed_index.copied(c) if seed_index is not None and not c.parse_error else None,
         )
         for i, c in enumerate(candidates)
     ]
@@ -107,17 +117,18 @@ def curate(
     pool: Sequence[tuple[str, str]] = (),
     eval_tasks: Sequence[SeedTask] = (),
     facts: Sequence[RowFacts] | None = None,
+    seed_tasks: Sequence[SeedTask] = (),
 ) -> list[LedgerRow]:
     """One ledger row per candidate, in order; `pool` is (id, text) of instructions kept before.
 
     `facts` are `row_facts` computed elsewhere (e.g. in shards on Dask workers); without
-    them they are computed here. Every parseable candidate records its most similar earlier
+    them they are computed here (`seed_tasks` as `row_facts` takes them). Every parseable candidate records its most similar earlier
     text (similarity, neighbour_id, neighbour_text) even when other checks already drop it,
     so the threshold can be re-applied to the ledger later without regenerating anything.
     """
     pool = list(pool)
     if facts is None:
-        facts = row_facts(candidates, cfg, [t for _, t in pool], eval_tasks)
+        facts = row_facts(candidates, cfg, [t for _, t in pool], eval_tasks, seed_tasks=seed_tasks)
     if len(facts) != len(candidates):
         raise ValueError(f"{len(facts)} row facts for {len(candidates)} candidates")
     pool_keys: dict[str, int] = {}
@@ -128,7 +139,7 @@ def curate(
     in_pool = [not c.parse_error and bool(k) and k in pool_keys for c, k in zip(candidates, keys)]
     row_reasons = [[*f.reasons, *quality_reasons(f.scores, cfg.quality)] for f in facts]
     # Only a row with no other reason can join the comparison set, as in Self-Instruct's loop.
-    eligible = [not c.parse_error and not r and f.eval_overlap is None and not p
+    eligible = [not c.parse_error and not r and f.eval_overlap is None and f.seed_copy is None and not p
                 for c, f, r, p in zip(candidates, facts, row_reasons, in_pool)]
     encoder = TokenEncoder()
     codes = [encoder.encode(t) for t in texts]
@@ -158,6 +169,9 @@ def curate(
             if fact.eval_overlap is not None:
                 reasons.append(EVAL_OVERLAP)
                 meta["eval_overlap"] = fact.eval_overlap  # which eval task, for auditing
+            if fact.seed_copy is not None:
+                reasons.append(SEED_COPY)
+                meta["seed_copy"] = fact.seed_copy  # which seed, which field
         rows.append(
             LedgerRow(
                 **c.model_dump(exclude={"meta"}),
@@ -192,6 +206,7 @@ REASONS: tuple[str, ...] = (
     EXACT_DUPLICATE,
     NEAR_DUPLICATE,
     EVAL_OVERLAP,
+    SEED_COPY,
 )
 
 

@@ -35,21 +35,25 @@ from reports.outputs import write_curated
 
 @task(name="row-facts", cache_policy=NONE)
 def shard_facts(candidates: list[Candidate], config: CurateConfig, pool_texts: list[str],
-                eval_path: str | None, index: PoolIndex | None = None) -> list[RowFacts]:
-    """The per-row half of curation for one shard (checks, pool scoring, eval overlap)."""
+                eval_path: str | None, index: PoolIndex | None = None,
+                seeds: str | None = None) -> list[RowFacts]:
+    """The per-row half of curation for one shard (checks, pool scoring, eval overlap, seed
+    copies). Files travel as paths: a worker reads them rather than receiving their rows."""
     eval_tasks = load_tasks(Path(eval_path), "eval") if eval_path else []
-    return row_facts(candidates, config, pool_texts, eval_tasks, index)
+    seed_tasks = load_tasks(Path(seeds), "seed") if seeds else []
+    return row_facts(candidates, config, pool_texts, eval_tasks, index, seed_tasks)
 
 
 def sharded_facts(candidates: list[Candidate], config: CurateConfig, pool_texts: list[str],
-                  index: PoolIndex | None, eval_path: str | None, shards: int) -> list[RowFacts]:
+                  index: PoolIndex | None, eval_path: str | None, shards: int,
+                  seeds: str | None = None) -> list[RowFacts]:
     """Row facts from `shards` tasks on the flow's task runner (Dask workers; one: inline).
 
     Called from the flow body: tasks submitted there go to the flow's runner.
     """
     parts = shard_indices(len(candidates), shards)
     results = run_shards(shard_facts, parts, lambda s, idx: (
-        [candidates[i] for i in idx], config, pool_texts, eval_path, index)) if parts else []
+        [candidates[i] for i in idx], config, pool_texts, eval_path, index, seeds)) if parts else []
     return merge_shards(parts, results, len(candidates))
 
 
@@ -72,7 +76,7 @@ def apply_filters(candidates: list[Candidate], config: CurateConfig, pool_rows: 
 def decide_rows(candidates: list[Candidate], config: CurateConfig, data_root: Path,
                 earlier: Sequence[tuple[str, str]], pool_entries: Sequence[tuple[str, str]] = (),
                 persisted: bool = True, shards: int = 1, timings: dict[str, float] | None = None,
-                person: dict[str, Override] | None = None) -> list[LedgerRow]:
+                person: dict[str, Override] | None = None, seeds: str | None = None) -> list[LedgerRow]:
     """Curation's verdict on each candidate, in order: one ledger row each.
 
     - `earlier`: (id, text) scored exactly: the seed tasks, then rows kept by this run's
@@ -81,7 +85,8 @@ def decide_rows(candidates: list[Candidate], config: CurateConfig, data_root: Pa
       the pool's persisted index when `persisted` (they must then be the whole pool of other
       runs, in order), else exactly;
     - `timings` (when given) receives `quality_model_seconds`, the model signals' share;
-    - `person`: a person's overrides (`core.overrides`), applied last.
+    - `person`: a person's overrides (`core.overrides`), applied last;
+    - `seeds`: the seed file the candidates were grown from (`copies_seed_example`).
     """
     index = persisted_index(Path(data_root), config.near_duplicate, list(pool_entries)) \
         if pool_entries and persisted else None
@@ -89,7 +94,7 @@ def decide_rows(candidates: list[Candidate], config: CurateConfig, data_root: Pa
     eval_path = config.decontamination.eval_set
     eval_str = str(eval_path) if eval_path else None
     texts = [t for _, t in (earlier if index is not None else prior)]
-    facts = sharded_facts(candidates, config, texts, index, eval_str, shards)
+    facts = sharded_facts(candidates, config, texts, index, eval_str, shards, seeds)
     scored = time.perf_counter()
     extra, rationales = model_scores(candidates, config)
     if timings is not None:
@@ -150,7 +155,8 @@ def curate_flow(config: CurateConfig, data_root: str, run_id: str, use_pool: boo
         # The pool's persisted index covers the pool; a resume whose own rows are in it already
         # compares exactly instead (the index would hold them).
         rows = decide_rows(candidates, config, root, earlier, pool_entries(before, config),
-                           persisted=not own, shards=shard_count(cluster), timings=timings, person=person)
+                           persisted=not own, shards=shard_count(cluster), timings=timings, person=person,
+                           seeds=seeds)
     info = card_info(card, config.decontamination.eval_set, len(earlier) + len(before))
     summary = write_curated(run, rows, info, quality=thresholds(config.quality))
     publish_curation(run, rows)

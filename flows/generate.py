@@ -167,7 +167,8 @@ def generate_rounds(run: RunDir, seeds: list[SeedTask], cfg: GenerateConfig, cur
         parsed = sum(c.parse_error is None for c in new)  # one classify + one instance request each
         new, instance_log = add_instances(new, seeds, cfg, ckpt["next_instance"], shards)
         earlier = first + [(r.id, similarity_text(r, curate_cfg)) for r in kept]
-        new_rows = decide_rows(new, curate_cfg, run.data_root, earlier, entries, persisted, curate_shards)
+        new_rows = decide_rows(new, curate_cfg, run.data_root, earlier, entries, persisted, curate_shards,
+                               seeds=str(cfg.seeds))
         n_kept = sum(r.verdict == "kept" for r in new_rows)
         y = {"round": n, "requests": len(requests), "generated": len(new), "kept": n_kept,
              "kept_total": len(kept) + n_kept, "drops": top_drops(new_rows),

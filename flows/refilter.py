@@ -89,8 +89,16 @@ class StoredRun:
         rows a person dropped: `dropped` keys the cache, the pool itself leaves them out)."""
         if self.run.status.get("kind") not in pool.FEEDS_POOL:
             return ()
-        entries = [(t.id, t.instruction) for t in load_tasks(self.base.generate.seeds, "seed")]
+        entries = [(t.id, t.instruction) for t in self.seed_tasks()]
         return tuple(entries + pool_before(self.run.data_root, self.run.run_id, include_input))
+
+    @lru_cache(maxsize=1)
+    def seed_tasks(self) -> tuple[SeedTask, ...]:
+        """The seed tasks a pool-fed run was grown from (`copies_seed_example`); none for
+        imported data, as its curation had none."""
+        if self.run.status.get("kind") not in pool.FEEDS_POOL:
+            return ()
+        return tuple(load_tasks(self.base.generate.seeds, "seed"))
 
     @lru_cache(maxsize=4)
     def eval_tasks(self, path: Path | None) -> tuple[SeedTask, ...]:
@@ -105,7 +113,7 @@ class StoredRun:
         eval_tasks = self.eval_tasks(cfg.decontamination.eval_set)
         # Statistical scores are recomputed (cheap, and a run curated before they existed gets
         # them); the stored ones, model scores included, win where both exist.
-        facts = row_facts(self.candidates, cfg, [t for _, t in entries], eval_tasks)
+        facts = row_facts(self.candidates, cfg, [t for _, t in entries], eval_tasks, seed_tasks=self.seed_tasks())
         facts = with_scores(facts, [self.stored[c.id].scores if c.id in self.stored else {} for c in self.candidates])
         return decide(self.candidates, cfg, entries, eval_tasks, person, facts)
 

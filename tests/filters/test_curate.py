@@ -162,7 +162,7 @@ def test_drop_counts_counts_every_reason():
 def test_reasons_are_unique_and_start_with_the_checks():
     assert len(REASONS) == len(set(REASONS))
     assert REASONS[0] == CHECKS[0].__name__ == "unparseable"
-    assert REASONS[-3:] == ("exact_duplicate", "near_duplicate", "eval_overlap")
+    assert REASONS[-4:] == ("exact_duplicate", "near_duplicate", "eval_overlap", "copies_seed_example")
 
 
 def test_invariant_helper_catches_violations():
