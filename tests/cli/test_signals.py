@@ -26,7 +26,9 @@ EXIT_TIMEOUT_S = 60
 # `germinate` with one extra command: a run whose flow sleeps, inside the same `failing` guard
 # and entry point (`run`) the real commands use.
 CHILD = textwrap.dedent("""
-    import sys, time
+    import faulthandler, signal, sys, time
+    # A stop that hangs says where: the test sends SIGUSR1 before giving up (every thread's stack).
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     from pathlib import Path
     from core.store import RunDir
     from germinate.app import app, failing, start
@@ -86,7 +88,19 @@ def test_a_signal_stops_the_run_cleanly_and_leaves_no_process(tmp_path, signum, 
         started = time.monotonic()
         print(f"\nflow running after {started - launched:.1f} s")
         os.kill(proc.pid, signum)  # the process only, as `kill` or Prefect's runner does
-        _, err = proc.communicate(timeout=EXIT_TIMEOUT_S)
+        try:
+            _, err = proc.communicate(timeout=EXIT_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            os.kill(proc.pid, signal.SIGUSR1)  # faulthandler: the stacks of the hung stop
+            time.sleep(2)
+            os.killpg(proc.pid, signal.SIGKILL)
+            _, err = proc.communicate()
+            # While a run works, fd 2 is the run's log (core.console_logging): the stacks are there.
+            logs = "".join(f"\n--- {p}\n{p.read_text(errors='replace')[-6000:]}"
+                           for p in sorted((tmp_path / "data").rglob("*"))
+                           if p.suffix in (".txt", ".log"))
+            pytest.fail(f"no exit {EXIT_TIMEOUT_S} s after {signal.Signals(signum).name}; stderr:\n"
+                        + err.decode(errors="replace")[-3000:] + logs)
         exited = time.monotonic()
         gone, alive = psutil.wait_procs(tree, timeout=EXIT_TIMEOUT_S)
         print(f"{signal.Signals(signum).name}: exited after {exited - started:.1f} s, "
