@@ -165,6 +165,25 @@ def test_output_copies_input():
     assert output_copies_input(cand(input="", output=""), CFG) is None
 
 
+@pytest.mark.parametrize("input, output", [
+    ('{"server": {"host": "localhost", "port": 8080}, "debug": true}',
+     "server:\n  host: localhost\n  port: 8080\ndebug: true"),  # JSON -> YAML: same words
+    ("우유, 달걀, 식빵, 바나나", "- 우유\n- 달걀\n- 식빵\n- 바나나"),  # a list -> bullets
+    ("민수는 어제 도서관에서 책을 빌렸다.", "민수는 어제 도서관에서 책을 빌렸나요?"),  # 평서문 -> 의문문: the same morphemes
+])
+def test_a_rewrite_that_keeps_its_inputs_words_is_not_a_copy(input, output):
+    c = cand(input=input, output=output)
+    from filters.similarity import rouge_l
+    assert rouge_l(output, input) >= 0.9  # the token view alone would call it a copy
+    assert output_copies_input(c, CFG) is None
+
+
+def test_a_copy_with_a_changed_ending_is_still_a_copy():
+    c = cand(input="오늘 회의는 오후 세 시에 3층 대회의실에서 시작합니다.",
+             output="오늘 회의는 오후 세 시에 3층 대회의실에서 시작합니다!")
+    assert output_copies_input(c, CFG) == "output_copies_input"
+
+
 @pytest.mark.parametrize(
     "output",
     [
