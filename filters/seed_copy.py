@@ -22,6 +22,7 @@ Texts shorter than MIN_CHARS are not compared: short inputs ("3, 5") recur by ch
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
@@ -38,6 +39,19 @@ MIN_CONTAINED_CHARS = 15
 OWN_TASK_RATIO = 70.0
 
 
+@dataclass(frozen=True)
+class _Texts:
+    """Seed texts of one kind, each with the index of the seed it belongs to."""
+
+    texts: list[str]
+    owners: list[int]
+
+    @classmethod
+    def of(cls, pairs: list[tuple[str, int]], min_chars: int) -> "_Texts":
+        kept = [(t, k) for t, k in pairs if len(t) >= min_chars]
+        return cls([t for t, _ in kept], [k for _, k in kept])
+
+
 class SeedCopyIndex:
     """The seed tasks' texts, each with the seed it belongs to, ready to test candidates against."""
 
@@ -45,16 +59,16 @@ class SeedCopyIndex:
         self.cutoff = threshold * 100.0  # rapidfuzz scores 0-100
         self.ids = [t.id for t in tasks]
         self.instructions = [normalize(t.instruction) for t in tasks]
-        prompt: list[tuple[str, int]] = [(text, k) for k, text in enumerate(self.instructions)]
-        answers: list[tuple[str, int]] = []
+        prompt = [(text, k) for k, text in enumerate(self.instructions)]
+        answers = []
         for k, task in enumerate(tasks):
             for inst in task.instances:
                 prompt.append((normalize(inst.input), k))
                 answers.append((normalize(inst.output), k))
         # Texts a candidate's input or output may not copy: instructions and inputs...
-        self.prompt = [(t, k) for t, k in prompt if len(t) >= MIN_CHARS]
+        self.prompt = _Texts.of(prompt, MIN_CHARS)
         # ...and answers long enough to be one task's own.
-        self.answers = [(t, k) for t, k in answers if len(t) >= MIN_CONTAINED_CHARS]
+        self.answers = _Texts.of(answers, MIN_CONTAINED_CHARS)
 
     def copied(self, c: Candidate) -> str | None:
         """'<seed id> input' or '<seed id> output' naming the seed copied and where, or None."""
@@ -74,14 +88,13 @@ class SeedCopyIndex:
         """Whether `instruction` restates seed k's own instruction."""
         return fuzz.ratio(instruction, self.instructions[k]) >= OWN_TASK_RATIO
 
-    def _matches(self, text: str, entries: list[tuple[str, int]], contained: bool = True) -> list[int]:
-        """The seeds (indices, in entry order, repeats removed) whose entries `text` matches
+    def _matches(self, text: str, seeds: _Texts, contained: bool = True) -> list[int]:
+        """The seeds (indices, in text order, repeats removed) whose texts `text` matches
         (ratio >= cutoff) or, when `contained`, holds whole."""
-        if len(text) < MIN_CHARS or not entries:
+        if len(text) < MIN_CHARS or not seeds.texts:
             return []
-        choices = [t for t, _ in entries]
-        hits = {j for _, _, j in process.extract(text, choices, scorer=fuzz.ratio,
+        hits = {j for _, _, j in process.extract(text, seeds.texts, scorer=fuzz.ratio,
                                                  score_cutoff=self.cutoff, limit=None)}
         if contained:
-            hits.update(j for j, t in enumerate(choices) if len(t) >= MIN_CONTAINED_CHARS and t in text)
-        return list(dict.fromkeys(entries[j][1] for j in sorted(hits)))
+            hits.update(j for j, t in enumerate(seeds.texts) if len(t) >= MIN_CONTAINED_CHARS and t in text)
+        return list(dict.fromkeys(seeds.owners[j] for j in sorted(hits)))
