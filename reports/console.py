@@ -22,7 +22,7 @@ from reports.outputs import read_ledger
 # Reasons the end-of-run table lists: the most frequent, in pipeline order; `inspect RUN` lists
 # every one. A default night of the embedded teacher drops for 16 reasons, and the table alone
 # was then half of what `make run` leaves on the terminal.
-SUMMARY_REASONS = 6
+SUMMARY_REASONS = 5
 
 
 def print_summary(console: Console, run: RunDir) -> None:

@@ -24,15 +24,16 @@ def _printed(tmp_path, drops: dict[str, int]) -> list[str]:
 def test_the_table_lists_the_most_frequent_reasons_in_pipeline_order_and_says_where_the_rest_are(tmp_path):
     lines = _printed(tmp_path, DROPS)
     listed = [r for r in DROPS if any(f"  {r} " in line for line in lines)]
-    assert SUMMARY_REASONS == 6
-    # The six largest, in the order the pipeline applies them; on a tie (23, 23) the earlier
-    # reason stays; the four smallest are left out.
-    assert listed == ["unparseable", "not_korean", "disfluent_instruction", "classified_low_quality",
+    assert SUMMARY_REASONS == 5
+    # The five largest, in the order the pipeline applies them; the five smallest are left out.
+    assert listed == ["not_korean", "disfluent_instruction", "classified_low_quality",
                       "exact_duplicate", "copies_seed_example"]
-    assert any("4 more reasons: germinate inspect n1" in line for line in lines)
+    assert any("5 more reasons: germinate inspect n1" in line for line in lines)
 
 
 def test_a_night_with_few_reasons_lists_them_all(tmp_path):
-    lines = _printed(tmp_path, {"unparseable": 3, "near_duplicate": 1})
-    assert any("  unparseable " in line for line in lines) and any("  near_duplicate " in line for line in lines)
+    lines = _printed(tmp_path, {"unparseable": 3, "near_duplicate": 1, "not_korean": 1, "refusal": 1,
+                                "eval_overlap": 2})
+    assert all(any(f"  {r} " in line for line in lines)
+               for r in ("unparseable", "near_duplicate", "not_korean", "refusal", "eval_overlap"))
     assert not any("more reasons" in line for line in lines)
