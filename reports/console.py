@@ -30,7 +30,8 @@ def print_summary(console: Console, run: RunDir) -> None:
     stage = run.status.get("stages", {}).get("curate")
     if not stage:
         raise GerminateError(f"run {run.run_id} has not been curated yet")
-    table = Table(title=f"run {run.run_id}")
+    # No title: the run directory line below names the run (one line fewer on the terminal).
+    table = Table()
     table.add_column("")
     table.add_column("count", justify="right")
     table.add_row("generated", str(stage["generated"]))
