@@ -14,8 +14,11 @@ The rule (measured on the labeled set and that night before it was adopted; READ
   restated with its own input is a duplicate's business (near_duplicate), not this rule's;
 - or its output matches a seed instruction or a seed instance's input (the teacher answered
   with a prompt's text), or a seed instance's output of MIN_CONTAINED_CHARS or more under
-  another task's instruction (an answer that belongs to another task).
-Short seed outputs are not compared: labels ("positive", "긴급") are legitimately shared.
+  another task's instruction (an answer that belongs to another task);
+- or its output is exactly a seed's short label ("negative", "긴급", "command") that neither
+  its instruction nor its input names, under an instruction that does not restate a seed with
+  that label: "Convert the temperature to Fahrenheit." + "carrot" -> "vegetable". A real
+  classification row names its options ("... as positive or negative"), or restates the seed.
 Texts shorter than MIN_CHARS are not compared: short inputs ("3, 5") recur by chance.
 """
 
@@ -69,9 +72,14 @@ class SeedCopyIndex:
         self.prompt = _Texts.of(prompt, MIN_CHARS)
         # ...and answers long enough to be one task's own.
         self.answers = _Texts.of(answers, MIN_CONTAINED_CHARS)
+        # Short answers (labels), each with the seeds that use it.
+        self.labels: dict[str, list[int]] = {}
+        for text, k in answers:
+            if 0 < len(text) < MIN_CONTAINED_CHARS and k not in self.labels.setdefault(text, []):
+                self.labels[text].append(k)
 
     def copied(self, c: Candidate) -> str | None:
-        """'<seed id> input' or '<seed id> output' naming the seed copied and where, or None."""
+        """'<seed id> input|output|label' naming the seed copied and what was copied, or None."""
         instruction = normalize(c.instruction)
         inp, out = normalize(c.input), normalize(c.output)
         for k in self._matches(inp, self.prompt):
@@ -82,6 +90,10 @@ class SeedCopyIndex:
         for k in self._matches(out, self.answers, contained=False):
             if not self._own_task(instruction, k):
                 return f"{self.ids[k]} output"
+        owners = self.labels.get(out, [])
+        if owners and out not in instruction and out not in inp and \
+                not any(self._own_task(instruction, k) for k in owners):
+            return f"{self.ids[owners[0]]} label"
         return None
 
     def _own_task(self, instruction: str, k: int) -> bool:

@@ -64,7 +64,7 @@ def test_the_seed_task_restated_with_its_own_example_is_left_to_duplicates():
 
 def test_short_texts_and_shared_labels_are_not_copies():
     assert INDEX.copied(cand("Multiply the two numbers.", "3, 5", "15")) is None  # too short to say
-    assert INDEX.copied(cand("Is this email spam?", "Win a free cruise now, click here!", "negative")) is None
+    assert INDEX.copied(cand("Is this email spam?", "Win a free cruise now, click here!", "spam")) is None
     fresh = cand("Classify the sentiment of the tweet.", "The concert last night was the best of my life.", "positive")
     assert INDEX.copied(fresh) is None
 
@@ -95,6 +95,22 @@ def test_a_copy_does_not_join_the_comparison_set():
 
 
 def test_the_threshold_moves_the_verdict():
-    typo = cand("State your answer in a friendly way.", "어제 주문한 신발이 출고 전인데 언제 받나요?", "배송 문의")
+    typo = cand("State your answer in a friendly way.", "어제 주문한 신발이 출고 전인데 언제 받나요?", "곧 받으실 수 있어요.")
     assert SeedCopyIndex(SEEDS, 0.9).copied(typo) is None
     assert SeedCopyIndex(SEEDS, 0.6).copied(typo) == "seed_intent input"
+
+
+def test_a_seed_label_under_a_task_that_does_not_name_it_is_a_copy():
+    c = cand("Convert the temperature from Celsius to Fahrenheit.", "carrot", "negative")
+    assert INDEX.copied(c) == "seed_sentiment label"
+    ko = cand("Just love the art of liking someone.", "결정", "배송 문의")
+    assert INDEX.copied(ko) == "seed_intent label"
+
+
+def test_a_label_the_task_names_or_its_own_seed_task_gives_is_not_a_copy():
+    named = cand("Is this review positive or negative?", "The battery died within an hour.", "negative")
+    assert INDEX.copied(named) is None
+    own = cand("Classify the sentiment of this review as positive or negative.", "Terrible fit.", "negative")
+    assert INDEX.copied(own) is None
+    other = cand("Convert the temperature from Celsius to Fahrenheit.", "20°C", "68°F")
+    assert INDEX.copied(other) is None
