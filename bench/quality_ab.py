@@ -44,7 +44,8 @@ def read_candidates(paths: list[Path]) -> list[Candidate]:
 
 def heuristic(cfg: CurateConfig) -> CurateConfig:
     q = cfg.quality
-    return cfg.model_copy(update={"quality": q.model_copy(update={
+    return cfg.model_copy(update={"seed_copy": cfg.seed_copy.model_copy(update={"enabled": False}),
+                                  "quality": q.model_copy(update={
         s.name: getattr(q, s.name).model_copy(update={"enabled": False}) for s in SIGNALS})})
 
 
@@ -53,12 +54,13 @@ def training_sets(cands: list[Candidate]) -> dict[str, list[dict]]:
     from tuning.data import as_messages
 
     cfg = CurateConfig()
-    seeds = [(t.id, t.instruction) for t in load_tasks(DEFAULT_SEEDS, "seed")]
+    tasks = load_tasks(DEFAULT_SEEDS, "seed")
+    seeds = [(t.id, t.instruction) for t in tasks]
     evals = load_tasks(DEFAULT_EVAL_SET, "eval")
     parsed = [i for i, c in enumerate(cands) if not c.parse_error]
     # The model scores exactly as curation computes them (reference LM and classifier).
     scores, _ = model_scores_of(cands, cfg)
-    facts = with_scores(row_facts(cands, cfg, [t for _, t in seeds], evals), scores)
+    facts = with_scores(row_facts(cands, cfg, [t for _, t in seeds], evals, seed_tasks=tasks), scores)
     kept = {"a: every parseable candidate": [cands[i] for i in parsed]}
     for name, c in (("b: heuristic curation (today)", heuristic(cfg)), ("c: new curation (quality signals)", cfg)):
         rows = curate(cands, c, seeds, evals, facts=facts)

@@ -138,9 +138,11 @@ def curate(
     keys = [normalize(t) for t in texts]
     in_pool = [not c.parse_error and bool(k) and k in pool_keys for c, k in zip(candidates, keys)]
     row_reasons = [[*f.reasons, *quality_reasons(f.scores, cfg.quality)] for f in facts]
+    # Facts computed under other settings (a bench's shared facts) follow this config's switch.
+    copies = [f.seed_copy is not None and cfg.seed_copy.enabled for f in facts]
     # Only a row with no other reason can join the comparison set, as in Self-Instruct's loop.
-    eligible = [not c.parse_error and not r and f.eval_overlap is None and f.seed_copy is None and not p
-                for c, f, r, p in zip(candidates, facts, row_reasons, in_pool)]
+    eligible = [not c.parse_error and not r and f.eval_overlap is None and not s and not p
+                for c, f, r, s, p in zip(candidates, facts, row_reasons, copies, in_pool)]
     encoder = TokenEncoder()
     codes = [encoder.encode(t) for t in texts]
     verdicts = admit_in_order(codes, [f.pool_best or (None, 0.0) for f in facts], eligible,
@@ -169,7 +171,7 @@ def curate(
             if fact.eval_overlap is not None:
                 reasons.append(EVAL_OVERLAP)
                 meta["eval_overlap"] = fact.eval_overlap  # which eval task, for auditing
-            if fact.seed_copy is not None:
+            if copies[i]:
                 reasons.append(SEED_COPY)
                 meta["seed_copy"] = fact.seed_copy  # which seed, which field
         rows.append(

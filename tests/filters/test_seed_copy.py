@@ -114,3 +114,11 @@ def test_a_label_the_task_names_or_its_own_seed_task_gives_is_not_a_copy():
     assert INDEX.copied(own) is None
     other = cand("Convert the temperature from Celsius to Fahrenheit.", "20°C", "68°F")
     assert INDEX.copied(other) is None
+
+
+def test_facts_from_other_settings_follow_this_configs_switch():
+    rows = [cand("Hyphenate 'txt' into 'hty' and shorten the digits.", REVIEW, "negative")]
+    facts = row_facts(rows, CurateConfig(), seed_tasks=SEEDS)  # computed with the rule on
+    off = CurateConfig(seed_copy=SeedCopyRule(enabled=False))
+    assert curate(rows, off, facts=facts)[0].verdict == "kept"
+    assert curate(rows, CurateConfig(), facts=facts)[0].reasons == [REASON]
