@@ -56,7 +56,7 @@ class RowFacts:
     eval_overlap: str | None  # id of an eval task it overlaps
     # Quality scores: the statistical ones from `row_facts`, the model ones added by the flow.
     scores: Mapping[str, float] = field(default_factory=dict)
-    seed_copy: str | None = None  # '<seed id> input|output' it copies (`filters.seed_copy`)
+    seed_copy: str | None = None  # '<seed id> input|output|label' it copies (`filters.seed_copy`)
 
 
 def with_scores(facts: Sequence[RowFacts], extra: Sequence[Mapping[str, float]]) -> list[RowFacts]:
@@ -122,9 +122,10 @@ def curate(
     """One ledger row per candidate, in order; `pool` is (id, text) of instructions kept before.
 
     `facts` are `row_facts` computed elsewhere (e.g. in shards on Dask workers); without
-    them they are computed here (`seed_tasks` as `row_facts` takes them). Every parseable candidate records its most similar earlier
-    text (similarity, neighbour_id, neighbour_text) even when other checks already drop it,
-    so the threshold can be re-applied to the ledger later without regenerating anything.
+    them they are computed here (`seed_tasks` as `row_facts` takes them). Every parseable
+    candidate records its most similar earlier text (similarity, neighbour_id,
+    neighbour_text) even when other checks already drop it, so the threshold can be
+    re-applied to the ledger later without regenerating anything.
     """
     pool = list(pool)
     if facts is None:
@@ -173,7 +174,7 @@ def curate(
                 meta["eval_overlap"] = fact.eval_overlap  # which eval task, for auditing
             if copies[i]:
                 reasons.append(SEED_COPY)
-                meta["seed_copy"] = fact.seed_copy  # which seed, which field
+                meta["seed_copy"] = fact.seed_copy  # which seed, and what was copied
         rows.append(
             LedgerRow(
                 **c.model_dump(exclude={"meta"}),

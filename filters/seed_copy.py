@@ -75,8 +75,10 @@ class SeedCopyIndex:
         # Short answers (labels), each with the seeds that use it.
         self.labels: dict[str, list[int]] = {}
         for text, k in answers:
-            if 0 < len(text) < MIN_CONTAINED_CHARS and k not in self.labels.setdefault(text, []):
-                self.labels[text].append(k)
+            if 0 < len(text) < MIN_CONTAINED_CHARS:
+                owners = self.labels.setdefault(text, [])
+                if k not in owners:
+                    owners.append(k)
 
     def copied(self, c: Candidate) -> str | None:
         """'<seed id> input|output|label' naming the seed copied and what was copied, or None."""
