@@ -231,3 +231,28 @@ def test_the_curate_stage_uses_the_rounds_verdicts_unless_settings_or_pool_chang
     assert stage["novelty"]["dup_of_earlier_nights"] == len(ledger)
     assert stage["novelty"]["dup_of_earlier_nights_share"] == 1.0
     assert {r.neighbour_id for r in ledger if r.neighbour_id in set(kept)} == set(kept)
+
+
+def test_the_rounds_drop_a_pasted_seed_example_and_name_the_seed(tmp_path, monkeypatch):
+    """A round's curation knows the seed tasks' instances (not only their instructions)."""
+    seed = next(t for t in load_tasks(SEEDS) if len(t.instances[0].input) > 40)
+
+    class PastingTeacher(PromptTeacher):
+        def _one(self, seed_no, title, prompt):
+            reply = super()._one(seed_no, title, prompt)
+            if title in ("NewTasks", "IsClassification"):
+                return reply
+            # Every instance reply pastes the seed's example, as the 135M teacher does.
+            return Completion(json.dumps({"input": seed.instances[0].input, "output": seed.instances[0].output}),
+                              "stop", 40, 30)
+
+    monkeypatch.setattr(fg, "ask_teacher", fg.ask_teacher.fn)
+    monkeypatch.setattr(fc, "shard_facts", fc.shard_facts.fn)
+    monkeypatch.setattr(fc, "apply_filters", fc.apply_filters.fn)
+    monkeypatch.setitem(fg._TEACHERS, CFG.teacher.model_dump_json(), PastingTeacher())
+    cfg = CFG.model_copy(update={"max_rounds": 1})
+    run, _ = generate(tmp_path, "r1", cfg)
+    rows = read_checkpoint(run.file("checkpoint.json"))["rows"]
+    parsed = [r for r in rows if not r["parse_error"]]
+    assert parsed and all("copies_seed_example" in r["reasons"] for r in parsed)
+    assert {r["meta"]["seed_copy"] for r in parsed} == {f"{seed.id} input"}
