@@ -102,6 +102,12 @@ def similarity_tokens(text: str) -> list[str]:
     return sorted(bag)
 
 
+def fold(text: str) -> str:
+    """The characters of a text as an exact comparison sees them: NFC, casefolded, whitespace
+    runs as one space (the review page's search, a copied output, normalize without Hangul)."""
+    return " ".join(unicodedata.normalize("NFC", text).casefold().split())
+
+
 def normalize(text: str) -> str:
     """The exact-duplicate key.
 
@@ -111,4 +117,4 @@ def normalize(text: str) -> str:
     """
     if korean.has_hangul(text):
         return " ".join(match_tokens(text))
-    return " ".join(unicodedata.normalize("NFC", text).casefold().split())
+    return fold(text)

@@ -16,7 +16,7 @@ from rapidfuzz import fuzz
 from core.config import CurateConfig
 from core.language import detect_language
 from core.records import Candidate
-from core.text import words
+from core.text import fold, words
 from filters.keywords import mentions_keyword
 from filters.similarity import rouge_l
 
@@ -167,14 +167,9 @@ def output_copies_input(c: Candidate, cfg: CurateConfig) -> str | None:
     # Not `normalize`'s equality: for Hangul that key is the content morphemes, so a list and
     # its bullets, or a statement and its question, are "equal" in it.
     if rouge_l(c.output, c.input) >= COPY_THRESHOLD and \
-            fuzz.ratio(_flat(c.output), _flat(c.input)) >= COPY_THRESHOLD * 100:
+            fuzz.ratio(fold(c.output), fold(c.input)) >= COPY_THRESHOLD * 100:
         return "output_copies_input"
     return None
-
-
-def _flat(text: str) -> str:
-    """The characters of `text` as a copy would keep them: NFC, casefolded, spaces collapsed."""
-    return " ".join(unicodedata.normalize("NFC", text).casefold().split())
 
 
 @drops("refusal")

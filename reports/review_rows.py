@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import math
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,16 +28,12 @@ from core import overrides, pool
 from core.overrides import Override
 from core.records import LedgerRow
 from core.store import RunDir, read_jsonl_rows
+from core.text import fold
 from filters.curate import EXACT_DUPLICATE, NEAR_DUPLICATE
 from reports.outputs import LEDGER_SCHEMA
 
 VERDICTS = ("all", "kept", "dropped", "overridden", "changed")
 _OWN_COLUMNS = set(LEDGER_SCHEMA.names) | {"scores"}
-
-
-def fold(text: str) -> str:
-    """The form search compares: NFC, casefolded, whitespace runs as one space."""
-    return " ".join(unicodedata.normalize("NFC", text).casefold().split())
 
 
 def _spaceless(text: str) -> str:
