@@ -184,12 +184,19 @@ def curate(run: Optional[str] = typer.Argument(None, help="A run id or directory
         raise GerminateError(f"--format must be one of {', '.join(FORMATS)}, got '{format}'")
     if cfg.curate.decontamination.eval_set:
         load_tasks(cfg.curate.decontamination.eval_set, "eval")
+    # What the user named is read before the scorer's model is prepared: on a fresh machine
+    # that conversion took minutes before "input file not found" (tests/core/test_console_logging.py).
+    if input is not None:
+        run_id = new_run_id("curate-")
+        candidates = read_candidates(input, run_id, format)  # fails before any directory exists
+    else:
+        run_dir = RunDir.open(root, run)
+        if not run_dir.file("candidates.jsonl").exists():
+            raise GerminateError(f"run {run_dir.run_id} has no candidates.jsonl to curate")
     preflight_quality(cfg.curate)
     check_writable(root)
     overrides.load(root)  # a damaged override file: one line, before a run directory exists
     if input is not None:
-        run_id = new_run_id("curate-")
-        candidates = read_candidates(input, run_id, format)  # fails before any directory exists
         run_dir = create_run(root, cfg, "curate", run_id)
         atomic_write_jsonl(run_dir.file("candidates.jsonl"), [c.model_dump() for c in candidates])
         card, use_pool = {"source": str(input)}, False
@@ -206,9 +213,6 @@ def curate(run: Optional[str] = typer.Argument(None, help="A run id or directory
     else:
         from flows.prepare import provenance
 
-        run_dir = RunDir.open(root, run)
-        if not run_dir.file("candidates.jsonl").exists():
-            raise GerminateError(f"run {run_dir.run_id} has no candidates.jsonl to curate")
         # Compare with the seeds this run was grown from, and record its teacher, as the
         # pipeline does.
         cfg = cfg.model_copy(update={"generate": read_config(run_dir.file("config.yaml"), []).generate})
