@@ -39,11 +39,18 @@ browser:
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-nanum >/dev/null; } || \
 	  echo "chromium / chromedriver could not be installed: the browser tests will be skipped"
 
-test: $(STAMP) browser
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+# Two pytest workers (pytest-xdist), a test file each at a time: most of a real-model test is
+# single-threaded (imports, loading, Prefect's server start), so two overlap on 2 cores.
+# The models are converted first, once, not by two workers at the same time.
+# TEST_WORKERS=0 runs the suite in one process.
+TEST_WORKERS ?= 2
+XDIST := $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
 
-test-fast: $(STAMP)
-	$(BIN)/python -m pytest -q -m "not slow" $(PYTEST_ARGS)
+test: $(STAMP) browser models
+	$(BIN)/python -m pytest -q $(XDIST) $(PYTEST_ARGS)
+
+test-fast: $(STAMP) models
+	$(BIN)/python -m pytest -q -m "not slow" $(XDIST) $(PYTEST_ARGS)
 
 # Fault injection and fuzzing, longer: make soak SOAK_EXAMPLES=5000 SOAK_TRIALS=500
 SOAK_EXAMPLES ?= 2000
