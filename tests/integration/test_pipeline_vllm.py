@@ -23,12 +23,15 @@ EVAL_SMALL = Path(__file__).resolve().parents[1] / "data" / "eval_small.jsonl"
 
 def test_run_generates_curates_tunes_and_evaluates(tmp_path, capsys):
     small = EVAL_SMALL
-    # 10 steps at 5e-4: enough for the base model to learn to stop (tests/tuning/test_eos_after_lora.py).
+    # Small on purpose (the suite's longest test, ~9 min on 2 cores at 3 rounds and 10 steps):
+    # two rounds, four LoRA steps, short answers. Whether the adapter is promoted is not
+    # asserted, only that the decision follows the evidence; what training teaches is
+    # tests/tuning/test_eos_after_lora.py's to show.
     code = main(["run", "--data-root", str(tmp_path), "--run-id", "night1",
-                 "--set", "generate.num_instructions=6", "--set", "generate.requests_per_round=4",
-                 "--set", "generate.max_rounds=3", "--set", "tune.max_steps=10", "--set", "tune.learning_rate=0.0005",
+                 "--set", "generate.num_instructions=6", "--set", "generate.requests_per_round=3",
+                 "--set", "generate.max_rounds=2", "--set", "tune.max_steps=4", "--set", "tune.learning_rate=0.0005",
                  "--set", "tune.skip_when_nothing_kept=false",
-                 "--set", f"evaluate.eval_set={small}", "--set", "evaluate.max_tokens=32"])
+                 "--set", f"evaluate.eval_set={small}", "--set", "evaluate.max_tokens=16"])
     out = capsys.readouterr()
     assert code == 0, out.err[-2000:]
     run = RunDir.open(tmp_path, "night1")
@@ -37,7 +40,7 @@ def test_run_generates_curates_tunes_and_evaluates(tmp_path, capsys):
     ledger = read_ledger(run.file("ledger.parquet"))
     # The ledger invariant: kept + dropped = generated, every drop has a reason.
     assert [r.id for r in ledger] == [c["id"] for c in candidates]
-    assert len(ledger) >= 6
+    assert len(ledger) >= 3
     assert all(r.reasons for r in ledger if r.verdict == "dropped")
     assert all(not r.reasons for r in ledger if r.verdict == "kept")
     kept = [r for r in ledger if r.verdict == "kept"]
@@ -83,7 +86,7 @@ def test_run_generates_curates_tunes_and_evaluates(tmp_path, capsys):
     from core.config import EvalConfig, TeacherConfig
     from flows.evaluate import evaluate_flow
 
-    again = evaluate_flow(EvalConfig(eval_set=small, max_tokens=32, judge=False), "embedded:gemma-3-270m",
+    again = evaluate_flow(EvalConfig(eval_set=small, max_tokens=16, judge=False), "embedded:gemma-3-270m",
                           TeacherConfig(), str(tmp_path), candidate=str(run.path / "adapter"), record=False)
     assert set(again["scores"]) == {"base", "champion", "candidate"}
     # Same adapter, same greedy decoding: it cannot beat itself, and its answers (and the
