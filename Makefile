@@ -39,11 +39,11 @@ browser:
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-nanum >/dev/null; } || \
 	  echo "chromium / chromedriver could not be installed: the browser tests will be skipped"
 
-# Two pytest workers (pytest-xdist), a test file each at a time: most of a real-model test is
-# single-threaded (imports, loading, Prefect's server start), so two overlap on 2 cores.
-# The models are converted first, once, not by two workers at the same time.
-# TEST_WORKERS=0 runs the suite in one process.
-TEST_WORKERS ?= 2
+# TEST_WORKERS=2 runs the suite on two pytest-xdist workers, a test file each at a time (most
+# of a real-model test is single-threaded: imports, loading, Prefect's server start). Not the
+# default yet: its first fresh-clone run, beside a five-night benchmark, had 3 failures not yet
+# explained. The models are converted first, once, not by two workers at the same time.
+TEST_WORKERS ?= 0
 XDIST := $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
 
 test: $(STAMP) browser models

@@ -35,13 +35,3 @@ from hypothesis import HealthCheck, settings  # noqa: E402
 settings.register_profile("germinate", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("germinate")
 
-
-def pytest_collection_modifyitems(config, items):
-    """The real-model files first, the end-to-end ones first of all: with two workers
-    (`make test`) the longest files start at once and the many short ones fill in after,
-    instead of one long file starting last and running alone."""
-    def rank(item):
-        slow = item.get_closest_marker("slow") is not None
-        return (not slow, "integration" not in item.nodeid.split("/")[1:2])
-
-    items.sort(key=rank)  # stable: the order within a file stays as written
