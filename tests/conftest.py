@@ -34,4 +34,3 @@ from hypothesis import HealthCheck, settings  # noqa: E402
 
 settings.register_profile("germinate", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("germinate")
-
