@@ -183,6 +183,11 @@ def _end_children_and_exit(code: int) -> NoReturn:
             stream.flush()
         except (OSError, ValueError):
             pass
+    # The outcome's one line is said. While the server ends, Prefect's log and event workers
+    # still run and print "All connection attempts failed" straight to stderr: a second line.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    for fd in (1, 2):
+        os.dup2(devnull, fd)
     try:
         children = psutil.Process().children(recursive=True)
     except psutil.Error:
