@@ -42,7 +42,8 @@ browser:
 # TEST_WORKERS=2 runs the suite on two pytest-xdist workers, a test file each at a time (most
 # of a real-model test is single-threaded: imports, loading, Prefect's server start). Not the
 # default yet: its first fresh-clone run, beside a five-night benchmark, had 4 failures (memory
-# for a third engine, a Prefect server start timing out, a SIGINT never handled, one fixed). The models are converted first, once, not by two workers at the same time.
+# for a third engine, a Prefect server start timing out, a SIGINT never handled, one fixed).
+# The models are converted first, once, not by two workers at the same time.
 TEST_WORKERS ?= 0
 XDIST := $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
 
