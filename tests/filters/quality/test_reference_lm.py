@@ -36,3 +36,65 @@ def test_reasons_from_lm_scores():
     garbled = scores_from_nlls({"instruction": [3.0] + [q.fluency.max_instruction_nll + 2] * 4, "output": [1.0],
                                 "output_alone": [2.0]})
     assert quality_reasons(garbled, q) == ["disfluent_instruction"]
+
+
+@pytest.mark.parametrize("softcap", [None, 30.0])
+@pytest.mark.parametrize("n", [1, 511, 512, 1030])  # under, at and over one chunk of positions
+def test_head_nlls_equal_log_softmax_over_the_vocabulary(n, softcap):
+    # The tiled online softmax must give what the textbook formula gives, tile edges included:
+    # positions under, at and over one tile, and a vocabulary of two whole tiles and a part
+    # (the buffer is reused, so a stale row or column would show here).
+    import torch
+
+    from filters.quality.reference_lm import head_nlls
+
+    g = torch.Generator().manual_seed(n)
+    states = torch.randn(n, 16, generator=g)
+    weight = torch.randn(9000, 16, generator=g) * 3
+    targets = torch.randint(0, 9000, (n,), generator=g)
+    logits = states @ weight.T
+    if softcap:
+        logits = torch.tanh(logits / softcap) * softcap
+    expected = torch.logsumexp(logits, -1) - logits[torch.arange(n), targets]
+    got = head_nlls(states, targets, weight, softcap)
+    assert got.shape == (n,)
+    assert torch.allclose(got, expected, atol=1e-4), (got - expected).abs().max()
+
+
+class _CharTokenizer:
+    """Characters as token ids: enough to feed a tiny random model (no download)."""
+
+    bos_token_id, pad_token_id = 1, 0
+
+    def __call__(self, text: str, add_special_tokens: bool = False) -> dict:
+        return {"input_ids": [2 + ord(ch) % 60 for ch in text]}
+
+
+def test_pooled_features_are_the_hidden_states_output_hidden_states_numbers():
+    # An inner layer is read with a forward hook instead of asking for every layer's states;
+    # the features must be exactly the ones `output_hidden_states` gives, at every index
+    # (0 = embeddings, the last = after the final norm), and the NLLs must not change.
+    import torch
+    from transformers import Gemma3ForCausalLM, Gemma3TextConfig
+
+    from filters.quality.reference_lm import ReferenceLM
+
+    torch.manual_seed(0)
+    config = Gemma3TextConfig(vocab_size=64, hidden_size=16, intermediate_size=32, num_hidden_layers=3,
+                              num_attention_heads=2, num_key_value_heads=1, head_dim=8)
+    lm = ReferenceLM(Gemma3ForCausalLM(config).eval(), _CharTokenizer(), max_field_tokens=12, batch_size=2)
+    rows = [("Name a colour.", "", "Blue is a colour."), ("Add the numbers.", "2 and 3", "The sum is five."),
+            ("Say hi.", "", "Hello there, friend.")]
+
+    def every_layer(ids, mask, pool_layer):
+        body = lm.model.base_model(input_ids=ids, attention_mask=mask, output_hidden_states=True)
+        return body, body.hidden_states[pool_layer]
+
+    for layer in range(config.num_hidden_layers + 1):
+        nlls, hooked = lm.nlls_and_features(rows, pool_layer=layer)
+        lm._body, read = every_layer, lm._body
+        expected_nlls, expected = lm.nlls_and_features(rows, pool_layer=layer)
+        lm._body = read
+        assert nlls == expected_nlls
+        assert all(len(f) == 16 for f in hooked)
+        assert hooked == expected, layer
