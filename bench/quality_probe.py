@@ -173,11 +173,16 @@ def ablate(rows: list[Labeled], feats: dict[int, np.ndarray], probe: dict) -> No
     sub = [rows[i] for i in dev]
     facts = with_scores(base_facts(sub, CurateConfig()), scores)
     names = [s.name for s in SIGNALS if s.name != "rating"]
+    defaults = [s.name for s in SIGNALS if getattr(q, s.name).enabled]
     print("\ndev, out-of-fold classifier: which signals to keep beside it")
     print("| curation | human kept en | human kept ko | garbage dropped en | garbage dropped ko |\n|---|---:|---:|---:|---:|")
-    for label, drop in [("all signals", []), ("all but ifd", ["ifd"]), ("all but fluency", ["fluency"]),
-                        ("all but ifd and fluency", ["ifd", "fluency"])]:
-        cfg = CurateConfig(quality=only([n for n in names if n not in drop], q))
+    variants = [("all signals", names), ("all but ifd", [n for n in names if n != "ifd"]),
+                ("all but fluency", [n for n in names if n != "fluency"]),
+                ("all but ifd and fluency", [n for n in names if n not in ("ifd", "fluency")]),
+                ("defaults", defaults)] + [(f"defaults but {n}", [m for m in defaults if m != n])
+                                           for n in defaults if n != "classifier"]
+    for label, enabled in variants:
+        cfg = CurateConfig(quality=only(enabled, q))
         m = metrics(sub, [not why for why in verdicts(sub, facts, cfg)])
         cells = [f"{m[k][0] / m[k][1]:.0%} ({m[k][0]}/{m[k][1]})" for k in
                  ("human_kept_en", "human_kept_ko", "garbage_dropped_en", "garbage_dropped_ko")]
