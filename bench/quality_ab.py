@@ -2,6 +2,7 @@
 real candidates, then evaluate each adapter on the held-out set.
 
     python bench/quality_ab.py --candidates RUN_DIR_OR_JSONL [...] [--steps 30] [--eval-per-lang 20]
+    python bench/quality_ab.py --labeled test     # the labeled set's test half, eval items left out
 
 (a) every parseable candidate, (b) today's heuristic curation (checks, duplicates of the seeds
 and of each other, decontamination; quality signals off), (c) the new curation (defaults, with
@@ -21,6 +22,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from core import runtime_env  # noqa: E402
 from core.config import CurateConfig, TuneConfig  # noqa: E402
@@ -40,6 +42,16 @@ def read_candidates(paths: list[Path]) -> list[Candidate]:
         p = p / "candidates.jsonl" if p.is_dir() else p
         out += [Candidate.model_validate(r) for r in read_jsonl_rows(p)]
     return out
+
+
+def labeled_candidates(split: str) -> list[Candidate]:
+    """The labeled set's rows of one split as candidates: the teachers' garbage and the
+    human-written rows mixed, as a user's unfiltered data is. The eval tasks' own rows
+    (labeled_eval_tasks.jsonl) are left out: they are the held-out set the adapters are
+    scored on. Use the test split: the quality classifier was trained on dev."""
+    from labeled import load_labeled
+
+    return [r.candidate for r in load_labeled() if r.split == split and not r.row["id"].startswith("eval-")]
 
 
 def heuristic(cfg: CurateConfig) -> CurateConfig:
@@ -85,7 +97,9 @@ def eval_subset(per_lang: int) -> list[dict]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--candidates", type=Path, nargs="+", required=True)
+    source = ap.add_mutually_exclusive_group(required=True)
+    source.add_argument("--candidates", type=Path, nargs="+")
+    source.add_argument("--labeled", choices=["dev", "test"], help="the labeled set's rows of this split")
     ap.add_argument("--steps", type=int, default=TuneConfig().max_steps)
     ap.add_argument("--eval-per-lang", type=int, default=20)
     ap.add_argument("--out", type=Path, default=None, help="write the results as JSON here")
@@ -96,7 +110,7 @@ def main() -> None:
     from flows.evaluate_checks import eval_items
     from tuning.train import train
 
-    cands = read_candidates(args.candidates)
+    cands = labeled_candidates(args.labeled) if args.labeled else read_candidates(args.candidates)
     sets = training_sets(cands)
     tune = TuneConfig(max_steps=args.steps, include_seeds=False)
     base = resolve_model(tune.student)

@@ -61,9 +61,20 @@ def resume(run: str = typer.Argument(..., help="A run id or directory"),
     from flows.prepare import preflight
 
     run_dir = RunDir.open(root, run)
-    if run_dir.status.get("kind") != "pipeline":
-        raise GerminateError(f"run {run_dir.run_id} is a '{run_dir.status.get('kind')}' run; only pipeline runs resume")
+    kind = run_dir.status.get("kind")
+    if kind not in ("pipeline", "generate"):
+        raise GerminateError(f"run {run_dir.run_id} is a '{kind}' run; only pipeline and generate runs resume")
     cfg = read_config(run_dir.file("config.yaml"), [])
+    if kind == "generate":
+        # A standalone night (`germinate generate`, bench/nights.py): its rounds resume from the
+        # checkpoint with the recorded run seed, as a pipeline run's generation does.
+        if run_dir.stage_done("generate"):
+            out.print(f"run {run_dir.run_id} has finished generating; curate it with: germinate curate {run_dir.run_id}")
+            return
+        with console_logging.stage("check inputs, load the teacher"):
+            preflight(cfg, evaluation=False, root=run_dir.data_root)
+        _run_generate(cfg, run_dir.data_root, run_dir, resuming=True)
+        return
     # Loading the in-process engine costs 20-30 s: skip it when no stage left needs it (the
     # judge does; it is then loaded before training, the order a fresh run uses).
     done = run_dir.stage_done
@@ -145,8 +156,6 @@ def generate(config: Optional[Path] = ConfigOpt, data_root: Optional[Path] = Roo
              set_: list[str] = SetOpt, verbose: bool = VerboseOpt) -> None:
     """Generate candidates only (curate them later with `germinate curate RUN`)."""
     root = start(data_root, verbose)
-    from flows.cluster import scheduler, with_runner
-    from flows.generate import generate_flow
     from flows.prepare import create_run, preflight, recorded_config
 
     extra = [("generate.seeds", str(seeds))] if seeds else []
@@ -155,8 +164,17 @@ def generate(config: Optional[Path] = ConfigOpt, data_root: Optional[Path] = Roo
     with console_logging.stage("check inputs, load the teacher"):
         preflight(cfg, evaluation=False, root=root)
     run_dir = create_run(root, cfg, "generate")
-    cfg = recorded_config(run_dir)  # with its run seed
+    _run_generate(recorded_config(run_dir), root, run_dir)  # with its run seed
+
+
+def _run_generate(cfg, root: Path, run_dir: RunDir, resuming: bool = False) -> None:
+    """Generation of a `generate` run, new or resumed, and its summary lines."""
+    from flows.cluster import scheduler, with_runner
+    from flows.generate import generate_flow
+
     with failing(run_dir), scheduler(cfg.cluster) as address, console_logging.stage("generate"):
+        if resuming:  # under the lock: a run still running elsewhere is left as it is
+            run_dir.resumed()
         with_runner(generate_flow, address)(cfg.generate, str(root), run_dir.run_id, cluster=cfg.cluster,
                                             curate=cfg.curate)
     run_dir.update_status(status="generated")

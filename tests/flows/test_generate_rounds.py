@@ -256,3 +256,54 @@ def test_the_rounds_drop_a_pasted_seed_example_and_name_the_seed(tmp_path, monke
     parsed = [r for r in rows if not r["parse_error"]]
     assert parsed and all("copies_seed_example" in r["reasons"] for r in parsed)
     assert {r["meta"]["seed_copy"] for r in parsed} == {f"{seed.id} input"}
+
+
+def test_a_stopped_generate_night_resumes_from_the_cli_as_if_never_stopped(tmp_path, teacher, monkeypatch):
+    """`germinate generate` stopped by SIGTERM in its second round says "continue it with:
+    germinate resume RUN"; that command finishes it, and its candidates are the uninterrupted
+    night's. The stand-in teacher, the flow's body without Prefect's engine, no preflight (no
+    engine to check): what is tested is the command's wiring around the checkpointed rounds."""
+    import signal
+
+    import flows.prepare
+    from core.config import PipelineConfig
+    from germinate.cli import Interrupted, main
+
+    monkeypatch.setattr(fg, "generate_flow", fg.generate_flow.fn)
+    monkeypatch.setattr(flows.prepare, "preflight", lambda *a, **k: None)
+    config = tmp_path / "germinate.yaml"
+    config.write_text(dump_config(PipelineConfig(generate=CFG, curate=CURATE)), encoding="utf-8")
+
+    def night(root: Path, *args: str) -> int:
+        return main([*args, "--config", str(config), "--data-root", str(root)])
+
+    assert night(tmp_path / "a", "generate") == 0
+    (uninterrupted,) = (tmp_path / "a" / "runs").iterdir()
+
+    calls = {"n": 0}
+    answer = teacher.complete
+
+    def stopped_in_round_two(batch, sampling, seeds, schema=None):
+        calls["n"] += 1
+        if calls["n"] == 4:  # each round asks three times: tasks, classification, instances
+            raise Interrupted(signal.SIGTERM)
+        return answer(batch, sampling, seeds, schema)
+
+    monkeypatch.setattr(teacher, "complete", stopped_in_round_two)
+    assert night(tmp_path / "b", "generate") == 128 + signal.SIGTERM
+    (stopped,) = (tmp_path / "b" / "runs").iterdir()
+    run = RunDir(tmp_path / "b", stopped.name)
+    assert (run.status["status"], run.status["stage"]) == ("interrupted", "generate")
+    assert len(read_checkpoint(run.file("checkpoint.json"))["rounds"]) == 1
+
+    assert main(["resume", stopped.name, "--data-root", str(tmp_path / "b")]) == 0
+    run = RunDir(tmp_path / "b", stopped.name)
+    assert run.status["status"] == "generated" and run.stage_done("generate")
+
+    def rows(path: Path) -> list[tuple]:
+        return [(r["id"].split("-i", 1)[1], r["instruction"], r["input"], r["output"], r["parse_error"])
+                for r in read_jsonl_rows(path / "candidates.jsonl")]
+
+    assert rows(stopped) == rows(uninterrupted) and len(rows(stopped)) > 0
+    # Finished: a second resume says so and changes nothing.
+    assert main(["resume", stopped.name, "--data-root", str(tmp_path / "b")]) == 0
