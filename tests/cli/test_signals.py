@@ -55,6 +55,16 @@ CHILD = textwrap.dedent("""
 """)
 
 
+def _as_from_a_terminal() -> None:
+    """The child starts with SIGINT's default disposition, as a command typed in a terminal does.
+    A suite started in the background by a non-interactive shell (`make test &`, a CI job
+    runner) has SIGINT ignored, every child inherits that, and germinate rightly leaves an
+    inherited 'ignore' alone (cli.stop_cleanly_on_signals): Ctrl-C then never reached the run,
+    which was the SIGINT test's load-bound 'flake' (the child's stacks showed it still in its
+    flow 60 s after the signal)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _is_prefect_server(proc: psutil.Process) -> bool:
     try:
         return "prefect.server.api.server:create_app" in " ".join(proc.cmdline())
@@ -72,7 +82,8 @@ def test_a_signal_stops_the_run_cleanly_and_leaves_no_process(tmp_path, signum, 
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_") and k != "GERMINATE_HOME"}
     env["PYTHONPATH"] = str(REPO)
     proc = subprocess.Popen([sys.executable, str(script), str(tmp_path / "data"), str(ready), runner], cwd=REPO, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+                            preexec_fn=_as_from_a_terminal)
     launched = time.monotonic()
     try:
         deadline = launched + READY_TIMEOUT_S
