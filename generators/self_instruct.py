@@ -92,11 +92,22 @@ def instruction_requests(
             requests.append(Request("instructions", index, seed, [], None, info, prompt=bp.instruction_prompt(examples),
                                     stop=tuple(bp.instruction_stop(len(examples), cfg.new_per_request))))
             continue
+        asked = request_languages(examples, languages)
         requests.append(
-            Request("instructions", index, seed, instruction_messages(examples, cfg.new_per_request, languages),
+            Request("instructions", index, seed, instruction_messages(examples, cfg.new_per_request, asked),
                     tasks_schema(cfg.new_per_request), info)
         )
     return requests
+
+
+def request_languages(examples: Sequence[str], languages: Sequence[str]) -> list[str]:
+    """The languages one request asks for: its examples' language when they share one of
+    `languages` (novelty sampling shows one language per request), else all of `languages`.
+    Six Korean examples under "in English or Korean like the examples" leave the language to
+    the teacher; a Korean-only seed file's kept rows were English (2026-12-02, chat teacher).
+    Examples in several languages (the uniform draw) keep the whole list."""
+    shown = list(dict.fromkeys(lang for e in examples if (lang := detect_language(e))))
+    return shown if len(shown) == 1 and shown[0] in languages else list(languages)
 
 
 def instruction_candidates(run_id: str, requests: list[Request], replies: list[Completion]) -> list[Candidate]:

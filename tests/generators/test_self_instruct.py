@@ -8,6 +8,7 @@ from generators.self_instruct import (
     instance_requests,
     instruction_candidates,
     instruction_requests,
+    request_languages,
     request_seed,
     unique_instructions,
 )
@@ -86,6 +87,25 @@ def test_instruction_requests_change_with_run_seed():
     one = instruction_requests(SEEDS, MACHINE, GenerateConfig(run_seed=1), start=0, count=3)
     two = instruction_requests(SEEDS, MACHINE, GenerateConfig(run_seed=2), start=0, count=3)
     assert [shown(r) for r in one] != [shown(r) for r in two]
+
+
+@pytest.mark.parametrize("examples, asked", [
+    (["비 오는 날에 대한 시를 쓰세요.", "다음 문장을 요약하세요."], ["ko"]),   # one language: that one
+    (["Write a poem about rain.", "Name three rivers."], ["en"]),
+    (["Write a poem about rain.", "다음 문장을 요약하세요."], ["en", "ko"]),   # mixed: the configured list
+    (["雨についての詩を書いてください。"], ["en", "ko"]),                    # not allowed: the configured list
+    (["123", "..."], ["en", "ko"]),                                         # no language at all
+])
+def test_a_request_asks_for_its_examples_language(examples, asked):
+    assert request_languages(examples, ["en", "ko"]) == asked
+
+
+def test_a_korean_only_seed_file_asks_for_korean():
+    korean = [s for s in SEEDS if s.id == "s7"] + [
+        SeedTask(id=f"k{i}", instruction=t, instances=[Instance(input="", output="답")])
+        for i, t in enumerate(["다음 문장을 영어로 번역하세요.", "세 가지 과일의 이름을 쓰세요."])]
+    (req,) = instruction_requests(korean, [], GenerateConfig(), start=0, count=1, languages=["en", "ko"])
+    assert "in Korean like the examples" in shown(req) and "English" not in shown(req)
 
 
 # --- instruction_candidates -------------------------------------------------------------
