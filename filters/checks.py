@@ -134,6 +134,21 @@ def starts_with_punctuation(c: Candidate, cfg: CurateConfig) -> str | None:
     return None
 
 
+# A list marker inside one line, after the end of a sentence or clause: "kilometers. 2. Extract",
+# "spam.2. Solve", "Tell, 2. Learn". A person's numbered list goes on lines of its own, and
+# "Python 3. Write", "from 1. to 5." or "3.5" are no markers.
+_INLINE_MARKER = re.compile(r"[.?!,;][ \t]*([1-9][0-9]?)\.[ \t]+(?=\S)")
+
+
+@drops("several_tasks")
+def several_tasks(c: Candidate, cfg: CurateConfig) -> str | None:
+    """The instruction is numbered tasks run together on one line ("Convert the distance from
+    miles to kilometers. 2. Extract three to five keywords ... 3. ..."): the teacher wrote its
+    list into one task string. Any such marker from 2 on decides. Read on a real default night
+    (2026-12-06): the one row every other check kept was such a list over a seed's label."""
+    return "several_tasks" if any(int(m.group(1)) >= 2 for m in _INLINE_MARKER.finditer(c.instruction)) else None
+
+
 def _opens_quote(ch: str) -> bool:
     return ch in "'\"`「『«" or unicodedata.category(ch) == "Pi"
 
@@ -213,6 +228,7 @@ CHECKS: tuple[Check, ...] = (
     output_length,
     blacklisted_keyword,
     starts_with_punctuation,
+    several_tasks,
     wrong_language,
     output_copies_input,
     refusal,

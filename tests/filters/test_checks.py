@@ -12,6 +12,7 @@ from filters.checks import (
     output_copies_input,
     output_length,
     refusal,
+    several_tasks,
     starts_with_punctuation,
     truncated,
     unparseable,
@@ -134,6 +135,29 @@ def test_starts_with_punctuation(text):
 )
 def test_letters_and_digits_of_any_script_may_start(text):
     assert starts_with_punctuation(cand(instruction=text), CFG) is None
+
+
+@pytest.mark.parametrize("text", [
+    # The real night's kept row: a list of seed tasks run together in one task string.
+    "Assign the news headline to one of these topics. 1. Classify the food item as a fruit or "
+    "vegetable. 2. Convert the distance from miles to kilometers. 3. Find the word",
+    "Determine whether the text message is spam or not spam.2. Solve this word problem.3. Rewrite it.",
+    "Tell, 2. Learn a new fact, 3. Navigate a map",
+    "다음 문장을 요약하세요. 2. 다음 글을 영어로 번역하세요.",
+])
+def test_several_tasks_run_together_on_one_line(text):
+    assert several_tasks(cand(instruction=text), CFG) == "several_tasks"
+    assert "several_tasks" in check_all(cand(instruction=text, output="An answer of some words."), CFG)
+
+
+@pytest.mark.parametrize("text", [
+    "Rate the movie from 1. to 5.", "Convert 3.5 km to miles, then 4.5 km.", "Use Python 3. Write a script.",
+    "Put the steps in order: 1. mix the flour 2. add water",       # a list after a colon
+    "Answer both questions:\n1. What is rain?\n2. What is snow?",  # a person's list: lines of its own
+    "1. Write a haiku about autumn.",                                # one task with its marker
+])
+def test_numbers_that_are_not_a_run_together_list(text):
+    assert several_tasks(cand(instruction=text), CFG) is None
 
 
 def test_korean_passes_when_korean_is_allowed_and_fails_when_not():
