@@ -11,9 +11,10 @@ label pasted under an unrelated instruction (the input alone predicts the label)
 Cost on CPU is the vocabulary projection: gemma-3-270m has 262,144 tokens, so its lm_head
 (640 x 262k) costs more per token than its 18 layers. So: the body runs on every token, the
 lm_head only on the scored positions (instruction and output, never the input), in
-cache-sized tiles with an online log-sum-exp (`head_nlls`); fields are cut to `max_field_tokens` (means need no more, and the instruction's effect on the
-answer is in its first tokens); sequences are length-sorted so batches carry little padding;
-bf16 weights (2x fp32 on this CPU, measured). The model loads once per curation.
+cache-sized tiles with an online log-sum-exp (`head_nlls`); fields are cut to
+`max_field_tokens` (means need no more, and the instruction's effect on the answer is in its
+first tokens); sequences are length-sorted so batches carry little padding; bf16 weights (2x
+fp32 on this CPU, measured). The model loads once per curation.
 """
 
 from __future__ import annotations
