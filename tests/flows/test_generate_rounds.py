@@ -77,7 +77,10 @@ CFG = GenerateConfig(teacher=TeacherConfig(backend="openai", model="prompt-teach
 # answer: rain tea chess."), which fluency rightly drops (tests/filters/quality covers that);
 # here they would only hide the loop's bookkeeping.
 NO_LM = {"fluency": {"enabled": False}, "ifd": {"enabled": False}, "classifier": {"enabled": False}}
-CURATE = CurateConfig.model_validate({"decontamination": {"eval_set": None}, "quality": NO_LM})
+# The rounds' own curation also leaves out Gopher's n-gram rules, which the salad can trip:
+# which replies they hit moves with every change of prompt text, not with the bookkeeping.
+CURATE = CurateConfig.model_validate({"decontamination": {"eval_set": None},
+                                      "quality": {**NO_LM, "degenerate": {"enabled": False}}})
 
 
 def new_run(root: Path, run_id: str, cfg: GenerateConfig = CFG) -> RunDir:
@@ -280,13 +283,14 @@ def test_a_stopped_generate_night_resumes_from_the_cli_as_if_never_stopped(tmp_p
     assert night(tmp_path / "a", "generate") == 0
     (uninterrupted,) = (tmp_path / "a" / "runs").iterdir()
 
-    calls = {"n": 0}
+    rounds_asked = {"n": 0}
     answer = teacher.complete
 
     def stopped_in_round_two(batch, sampling, seeds, schema=None):
-        calls["n"] += 1
-        if calls["n"] == 4:  # each round asks three times: tasks, classification, instances
-            raise Interrupted(signal.SIGTERM)
+        if (schema or {}).get("title") == "NewTasks":  # a round starts by asking for new tasks
+            rounds_asked["n"] += 1
+            if rounds_asked["n"] == 2:
+                raise Interrupted(signal.SIGTERM)
         return answer(batch, sampling, seeds, schema)
 
     monkeypatch.setattr(teacher, "complete", stopped_in_round_two)
