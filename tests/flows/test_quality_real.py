@@ -100,7 +100,12 @@ def test_classifier_features_do_not_depend_on_the_batch(curated):
     _, together = lm.nlls_and_features(rows, pool_layer=8)
     _, alone = lm.nlls_and_features(rows[-1:], pool_layer=8)
     assert len(together[-1]) == 640
-    assert max(abs(a - b) for a, b in zip(together[-1], alone[0])) < 0.05
+    # Compared relative to the vector: one dimension of gemma's states is ~7,000 (a massive
+    # activation), and bf16 kernels that depend on the batch's shape move it by a few units
+    # (measured on an AMX machine: 5.0 absolute, 7e-4 relative, P(good) 0.2086 vs 0.2082).
+    # Averaging a padding position in, the bug this guards against, moves it by far more.
+    diff = sum((a - b) ** 2 for a, b in zip(together[-1], alone[0])) ** 0.5
+    assert diff / sum(a * a for a in together[-1]) ** 0.5 < 0.01
 
 
 def test_inspect_shows_the_deciding_score(curated, capsys, monkeypatch):
