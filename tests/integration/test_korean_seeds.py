@@ -22,8 +22,10 @@ def test_korean_only_seeds_give_korean_candidates(tmp_path, capsys):
     seeds = tmp_path / "ko.jsonl"
     seeds.write_text("".join(json.dumps(t.model_dump(), ensure_ascii=False) + "\n" for t in korean))
     # Generation and curation only (`generate`, then `curate RUN`): tuning is tested elsewhere.
+    # One round of six requests (~18 candidates) shows the language; the rounds themselves
+    # are tested in tests/flows/test_generate_rounds.py.
     code = main(["generate", "--data-root", str(tmp_path), "--seeds", str(seeds), "--n", "6",
-                 "--set", "generate.requests_per_round=6", "--set", "generate.max_rounds=2"])
+                 "--set", "generate.requests_per_round=6", "--set", "generate.max_rounds=1"])
     assert code == 0, capsys.readouterr().err[-2000:]
     (run_path,) = (tmp_path / "runs").iterdir()
     assert main(["curate", run_path.name, "--data-root", str(tmp_path)]) == 0
