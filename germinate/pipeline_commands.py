@@ -69,6 +69,12 @@ def resume(run: str = typer.Argument(..., help="A run id or directory"),
         # A standalone night (`germinate generate`, bench/nights.py): its rounds resume from the
         # checkpoint with the recorded run seed, as a pipeline run's generation does.
         if run_dir.stage_done("generate"):
+            if run_dir.status.get("status") != "generated":
+                # Stopped after its candidates were written but before its status said so:
+                # nothing is left to generate, only the status to set right.
+                with failing(run_dir):
+                    run_dir.resumed()
+                    run_dir.update_status(status="generated")
             out.print(f"run {run_dir.run_id} has finished generating; curate it with: germinate curate {run_dir.run_id}")
             return
         with console_logging.stage("check inputs, load the teacher"):

@@ -311,3 +311,11 @@ def test_a_stopped_generate_night_resumes_from_the_cli_as_if_never_stopped(tmp_p
     assert rows(stopped) == rows(uninterrupted) and len(rows(stopped)) > 0
     # Finished: a second resume says so and changes nothing.
     assert main(["resume", stopped.name, "--data-root", str(tmp_path / "b")]) == 0
+    assert run.status["status"] == "generated" and rows(stopped) == rows(uninterrupted)
+    # Stopped after the candidates were written, before the status said "generated" (kill -9
+    # between the two writes): resume sets the status right and generates nothing.
+    run.update_status(status="interrupted", stage="generate")
+    before = run.file("candidates.jsonl").read_bytes()
+    assert main(["resume", stopped.name, "--data-root", str(tmp_path / "b")]) == 0
+    assert run.status["status"] == "generated" and "stage" not in run.status
+    assert run.file("candidates.jsonl").read_bytes() == before
