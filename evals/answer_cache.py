@@ -24,7 +24,8 @@ from typing import Any
 from core.store import atomic_write_json
 from evals.answers import Answer
 
-CACHE_VERSION = 1
+# 2: the transformers backend answers length-sorted batches of 32 (evals/answers.py).
+CACHE_VERSION = 2
 CACHE_DIR = "eval_cache"
 # Small files read whole; weight files (hundreds of MB) by name, size and mtime.
 _CONTENT_SUFFIXES = (".json", ".jinja", ".txt", ".model")

@@ -84,35 +84,45 @@ def _lora_id(path: str) -> int:
     return _LORA_IDS.setdefault(path, len(_LORA_IDS) + 1)
 
 
+# Prompts per generate() call. Sorted by length and 32 at a time: 3x faster than 8 in the
+# given order (32 eval prompts, 32 new tokens: 162 -> 54 s on 2 cores), since left padding
+# wastes less and the per-step Python overhead is paid a quarter as often. Greedy answers
+# depend on the batch's padding through bf16 numerics (5 of 32 differed), so the answer
+# cache's CACHE_VERSION moved with this.
+ANSWER_BATCH = 32
+
+
 def generate_transformers(base_path: str, prompts: list[list[dict]], adapters: dict[str, Path | None],
-                          max_tokens: int, batch_size: int = 8) -> dict[str, list[Answer]]:
+                          max_tokens: int, batch_size: int = ANSWER_BATCH) -> dict[str, list[Answer]]:
+    """Every named model (None = the base) answers every prompt, greedy, in the prompts' order."""
     import torch
     from peft import PeftModel
     from transformers import AutoModelForCausalLM
 
     tok = _tokenizer(base_path)
     tok.padding_side = "left"  # generation continues after the prompt's last real token
-    dtype = torch.bfloat16
+    lengths = [len(tok.apply_chat_template(p, add_generation_prompt=True)) for p in prompts]
+    order = sorted(range(len(prompts)), key=lambda i: (lengths[i], i))
     out: dict[str, list[Answer]] = {}
     for name, adapter in adapters.items():
-        model = AutoModelForCausalLM.from_pretrained(base_path, dtype=dtype)
+        model = AutoModelForCausalLM.from_pretrained(base_path, dtype=torch.bfloat16)
         if adapter:
             model = PeftModel.from_pretrained(model, str(adapter))
         model.eval()
-        answers: list[Answer] = []
-        for start in range(0, len(prompts), batch_size):
-            part = prompts[start : start + batch_size]
-            enc = tok.apply_chat_template(part, add_generation_prompt=True, return_tensors="pt",
-                                          padding=True, return_dict=True)
+        answers: dict[int, Answer] = {}
+        for start in range(0, len(order), batch_size):
+            part = order[start : start + batch_size]
+            enc = tok.apply_chat_template([prompts[i] for i in part], add_generation_prompt=True,
+                                          return_tensors="pt", padding=True, return_dict=True)
             with torch.inference_mode():
                 gen = model.generate(**enc, max_new_tokens=max_tokens, do_sample=False,
                                      pad_token_id=tok.pad_token_id)
-            for row in gen[:, enc["input_ids"].shape[1]:].tolist():
+            for i, row in zip(part, gen[:, enc["input_ids"].shape[1]:].tolist()):
                 ended = tok.eos_token_id in row
                 kept = row[: row.index(tok.eos_token_id)] if ended else row
-                answers.append(Answer(tok.decode(kept, skip_special_tokens=True).strip(),
-                                      "stop" if ended else "length", len(kept)))
-        out[name] = answers
+                answers[i] = Answer(tok.decode(kept, skip_special_tokens=True).strip(),
+                                    "stop" if ended else "length", len(kept))
+        out[name] = [answers[i] for i in range(len(prompts))]
         del model
     return out
 

@@ -1,7 +1,8 @@
-"""The gate's held-out loss (evals/answers.py: body once, tiled head on the response only)
-equals the loss transformers computes from full logits with the prompt masked, with and
-without a LoRA adapter, lm_head included. A tiny random Gemma 3 with the embedded student's
-tokenizer and chat template (no download; `make test` prepares the embedded models)."""
+"""evals/answers.py on a tiny random Gemma 3 with the embedded student's tokenizer and chat
+template (no download; `make test` prepares the embedded models): the gate's held-out loss
+(body once, tiled head on the response only) equals the loss transformers computes from full
+logits with the prompt masked, with and without a LoRA adapter, lm_head included; answers
+computed in length-sorted batches come back in the prompts' order."""
 
 from __future__ import annotations
 
@@ -83,3 +84,16 @@ def test_heldout_loss_equals_the_models_own_masked_loss(tiny, tmp_path, targets)
     if adapter:  # the adapter really moved the loss: a test that could not tell them apart is no test
         base = heldout_losses(str(tiny), CONVERSATIONS, None)
         assert all(abs(a - b) > 1e-3 for (a, _), (b, _) in zip(got, base))
+
+
+def test_answers_come_back_in_the_prompts_order(tiny):
+    # Batches are sorted by prompt length; one prompt per batch makes each answer its own
+    # (no padding), so each must equal that prompt answered alone, whatever the sorting did.
+    from evals.answers import generate_transformers
+
+    prompts = [[{"role": "user", "content": text}] for text in
+               ["A much longer request than the others, with several more words in it.", "Hi.",
+                "다음 문장을 영어로 번역해 주세요.", "Name a colour."]]
+    together = generate_transformers(str(tiny), prompts, {"base": None}, 6, batch_size=1)["base"]
+    alone = [generate_transformers(str(tiny), [p], {"base": None}, 6)["base"][0] for p in prompts]
+    assert together == alone and len({a.text for a in alone}) > 1
