@@ -36,8 +36,32 @@ LANGUAGE_NAMES: dict[str, str] = {
 # A name as a whole word (Korean particles may follow: "영어로", "파이썬으로").
 _NAMES = re.compile(r"(?<![\w+])(?:" + "|".join(sorted(map(re.escape, LANGUAGE_NAMES), key=len, reverse=True))
                     + r")(?![A-Za-z+])", re.IGNORECASE)
+# Natural languages a translation can be asked into (the names before "code" above).
+_NATURAL = [name for name in LANGUAGE_NAMES if name not in (
+    "code", "코드", "python", "파이썬", "sql", "쿼리", "query", "javascript", "자바스크립트", "java", "자바", "html",
+    "css", "json", "yaml", "regex", "regular expression", "정규식", "정규 표현식", "bash", "shell", "셸", "c++",
+    "rust", "go")]
+_NATURAL_ALT = "|".join(sorted(map(re.escape, _NATURAL), key=len, reverse=True))
+# "Translate ... into/to Korean" (within one sentence), "영어로 번역/옮기세요".
+_TRANSLATE_INTO = re.compile(r"\btranslat\w*\b[^.?!\n]*?\b(?:in)?to\s+(?:the\s+)?(" + _NATURAL_ALT + r")\b"
+                             r"|(" + _NATURAL_ALT + r")\s*(?:으로|로)\s*(?:번역|옮기|옮겨)", re.IGNORECASE)
+
+
+def translation_target(instruction: str) -> str | None:
+    """The language a translation request asks for ("Translate the headline into Korean" ->
+    "ko"), or None when the instruction is not one."""
+    m = _TRANSLATE_INTO.search(instruction)
+    return LANGUAGE_NAMES[(m.group(1) or m.group(2)).lower()] if m else None
+
+
 def allowed_languages(instruction: str, input: str) -> set[str]:
-    """The instruction's and the input's languages and every language the instruction names."""
+    """The instruction's and the input's languages and every language the instruction names;
+    for a translation request, only its target language. (A real night kept "Translate the
+    given news headline into Korean." + "carrot" -> "fruit": English was allowed because the
+    instruction is English.)"""
+    target = translation_target(instruction)
+    if target:
+        return {target}
     allowed = {lang for lang in (detect_language(instruction), detect_language(input)) if lang}
     allowed |= {LANGUAGE_NAMES[m.group(0).lower()] for m in _NAMES.finditer(instruction)}
     return allowed

@@ -119,8 +119,8 @@ def test_unparseable_row_has_one_reason_and_no_similarity():
 def test_include_input_separates_one_instruction_with_many_inputs():
     cfg = CurateConfig(near_duplicate={"include_input": True})
     batch = [
-        cand("a", "Translate the sentence into Korean.", input="Good morning, everyone."),
-        cand("b", "Translate the sentence into Korean.", input="Where is the train station?"),
+        cand("a", "Translate the sentence into Korean.", "여러분, 좋은 아침입니다.", input="Good morning, everyone."),
+        cand("b", "Translate the sentence into Korean.", "기차역이 어디에 있나요?", input="Where is the train station?"),
     ]
     assert [r.verdict for r in curate(batch, cfg)] == ["kept", "kept"]
     assert curate(batch, CFG)[1].reasons == ["exact_duplicate"]

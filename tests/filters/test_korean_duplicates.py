@@ -16,8 +16,10 @@ from filters import curate
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 # Some labelled requests are two words ("인플레이션이 뭐야?") or quote an English email with "file"
-# in it: the length and blacklist checks are not what these sets measure.
-CFG = CurateConfig(instruction_length={"min_words": 1, "max_words": 150}, blacklist=[])
+# in it, and every row gets the same Korean answer (translations into English included): the
+# length, blacklist and language checks are not what these sets measure.
+CFG = CurateConfig(instruction_length={"min_words": 1, "max_words": 150}, blacklist=[],
+                   quality={"language": {"enabled": False}})
 DUPLICATE_REASONS = {"near_duplicate", "exact_duplicate"}
 
 

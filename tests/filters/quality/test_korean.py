@@ -24,7 +24,7 @@ def test_hangul_that_is_not_korean_is_dropped(instruction):
 
 
 def test_broken_hangul_in_the_output_is_dropped_too():
-    assert reasons("다음 문장을 영어로 번역하세요.", "휼닯 섭뤼넉 캽똔 왑슝", input="오늘 날씨가 좋다.") == ["not_korean"]
+    assert reasons("다음 문장을 더 짧게 줄이세요.", "휼닯 섭뤼넉 캽똔 왑슝", input="오늘은 날씨가 정말 좋아서 산책을 했다.") == ["not_korean"]
 
 
 @pytest.mark.parametrize("instruction,output", [

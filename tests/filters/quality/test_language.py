@@ -3,7 +3,7 @@ import pytest
 from core.config import QualityConfig
 from core.records import Candidate
 from filters.quality import quality_reasons, statistical_scores
-from filters.quality.language import language_share
+from filters.quality.language import language_share, translation_target
 from filters.quality.text_kind import looks_like_code, looks_structured
 
 CFG = QualityConfig()
@@ -17,6 +17,11 @@ def reasons(instruction: str, output: str, input: str = "") -> list[str]:
     ("하늘이 왜 파란지 설명하세요.", "", "Because sunlight is scattered by the air."),
     ("Explain why the sky is blue.", "", "햇빛이 공기 분자에 산란되기 때문입니다."),
     ("다음 문장을 요약하세요.", "오늘 회의는 취소되었습니다. 내일 다시 공지하겠습니다.", "The meeting is cancelled."),
+    # A translation's output must be in the language asked for, not the instruction's: a real
+    # default night kept the first of these (2026-12-07).
+    ("Translate the given news headline into Korean.", "carrot", "fruit"),
+    ("다음 문장을 영어로 번역하세요.", "역이 어디에 있나요?", "역은 저쪽에 있어요."),
+    ("Translate the English sentence into Chinese", "Mount Rainier is the second highest peak.", "Yes"),
 ])
 def test_output_in_another_language_than_the_task_is_dropped(instruction, input, output):
     assert reasons(instruction, output, input) == ["language_mismatch"]
@@ -53,3 +58,20 @@ def test_min_share_is_configurable():
     scores = statistical_scores(Candidate(id="c", instruction="하늘이 왜 파란지 설명하세요.", output="Because of scattering."))
     assert quality_reasons(scores, CFG) == ["language_mismatch"]
     assert quality_reasons(scores, QualityConfig(language={"min_share": 0.0})) == []
+
+
+@pytest.mark.parametrize("instruction,target", [
+    ("Translate the given news headline into Korean.", "ko"), ("Translate this to French, please.", "en"),
+    ("다음 문장을 영어로 번역하세요.", "en"), ("한국어로 옮겨 주세요.", "ko"), ("아래 글을 일본어로 번역해 줘", "ja"),
+    ("Write a story. Then translate it to English.", "en"),
+    # Not a translation into a natural language: no target, the usual rule.
+    ("Translate the word.", None), ("Explain how to translate pseudocode into Python.", None),
+    ("Go to the station and say hello in Korean.", None), ("영어 단어의 뜻을 설명하세요.", None),
+])
+def test_translation_target(instruction, target):
+    assert translation_target(instruction) == target
+
+
+def test_a_translation_may_keep_the_names_it_was_given():
+    # Words of the instruction or input count whatever their script (names, terms).
+    assert language_share("Translate into Korean.", "Samsung Galaxy is a phone.", "Samsung Galaxy는 휴대전화입니다.") == 1.0
