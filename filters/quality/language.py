@@ -18,7 +18,7 @@ from core.text import words
 from filters.quality.text_kind import looks_like_code
 
 # Names of languages, in English and Korean, and the script-language they are written in.
-LANGUAGE_NAMES: dict[str, str] = {
+NATURAL_LANGUAGE_NAMES: dict[str, str] = {
     "english": "en", "영어": "en", "korean": "ko", "한국어": "ko", "한글": "ko", "우리말": "ko",
     "japanese": "ja", "일본어": "ja", "chinese": "zh", "중국어": "zh", "한자": "zh",
     "russian": "ru", "러시아어": "ru", "arabic": "ar", "아랍어": "ar", "greek": "el", "그리스어": "el",
@@ -27,21 +27,20 @@ LANGUAGE_NAMES: dict[str, str] = {
     "french": "en", "프랑스어": "en", "spanish": "en", "스페인어": "en", "german": "en", "독일어": "en",
     "italian": "en", "이탈리아어": "en", "portuguese": "en", "포르투갈어": "en", "latin": "en",
     "vietnamese": "en", "베트남어": "en", "indonesian": "en", "인도네시아어": "en",
-    # Code and data are written in Latin script whatever the request's language.
+}
+# Code and data are written in Latin script whatever the request's language.
+CODE_NAMES: dict[str, str] = {
     "code": "en", "코드": "en", "python": "en", "파이썬": "en", "sql": "en", "쿼리": "en", "query": "en",
     "javascript": "en", "자바스크립트": "en", "java": "en", "자바": "en", "html": "en", "css": "en",
     "json": "en", "yaml": "en", "regex": "en", "regular expression": "en", "정규식": "en", "정규 표현식": "en",
     "bash": "en", "shell": "en", "셸": "en", "c++": "en", "rust": "en", "go": "en",
 }
+LANGUAGE_NAMES: dict[str, str] = {**NATURAL_LANGUAGE_NAMES, **CODE_NAMES}
 # A name as a whole word (Korean particles may follow: "영어로", "파이썬으로").
 _NAMES = re.compile(r"(?<![\w+])(?:" + "|".join(sorted(map(re.escape, LANGUAGE_NAMES), key=len, reverse=True))
                     + r")(?![A-Za-z+])", re.IGNORECASE)
-# Natural languages a translation can be asked into (the names before "code" above).
-_NATURAL = [name for name in LANGUAGE_NAMES if name not in (
-    "code", "코드", "python", "파이썬", "sql", "쿼리", "query", "javascript", "자바스크립트", "java", "자바", "html",
-    "css", "json", "yaml", "regex", "regular expression", "정규식", "정규 표현식", "bash", "shell", "셸", "c++",
-    "rust", "go")]
-_NATURAL_ALT = "|".join(sorted(map(re.escape, _NATURAL), key=len, reverse=True))
+# A translation is asked into a natural language, never into code.
+_NATURAL_ALT = "|".join(sorted(map(re.escape, NATURAL_LANGUAGE_NAMES), key=len, reverse=True))
 # "Translate ... into/to Korean" (within one sentence), "영어로 번역/옮기세요".
 _TRANSLATE_INTO = re.compile(r"\btranslat\w*\b[^.?!\n]*?\b(?:in)?to\s+(?:the\s+)?(" + _NATURAL_ALT + r")\b"
                              r"|(" + _NATURAL_ALT + r")\s*(?:으로|로)\s*(?:번역|옮기|옮겨)", re.IGNORECASE)
