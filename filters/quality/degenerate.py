@@ -5,9 +5,13 @@ as datatrove 0.10.1 implements them in `GopherRepetitionFilter` (duplicate lines
 the top 2-4-gram's character share, duplicated 5-10-gram character share), with one change:
 datatrove counts every occurrence of the most common n-gram, even a single one, so every text
 under ~25 words fails `top_2_gram` (research2/FINDINGS.md: 10/10 good English instructions).
-Here only its repeats count (occurrences after the first): a loop's share hardly changes, an
-n-gram seen once adds nothing, and one repeated phrase in a two-sentence answer ("The cat sat
-on the mat. The cat was happy.") stays under the limit. A test checks that with datatrove's
+Here only its repeats count (occurrences after the first), and a 3- or 4-gram only once it
+has repeated twice (3 occurrences): a loop's share hardly changes, an n-gram seen once adds
+nothing, and one repeated phrase in a short question ("When do I use *its* and when do I use
+*it's*?", two human rows of the labeled set's dev half) or answer ("The cat sat on the mat. The
+cat was happy.") stays under the limit. A 2-gram still counts from its first repeat: one that
+fills a fifth of a text's characters by repeating once is a short loop ("Decision. 2. Decision.
+2. 3. 2."). A test checks that with datatrove's
 counting these functions give datatrove's verdict on every test text.
 
 Why mirrored and not called: datatrove's filter returns a verdict, not a score to store and
@@ -29,8 +33,9 @@ _LINES = re.compile(r"\n+")
 
 # Gopher table A1. Paragraphs and lines: the share of them (and of the characters) that repeat.
 DUP_PARA_FRAC, DUP_PARA_CHAR_FRAC, DUP_LINE_FRAC, DUP_LINE_CHAR_FRAC = 0.30, 0.20, 0.30, 0.20
-# Character share of the most common n-gram, n = 2, 3, 4.
-TOP_NGRAM = ((2, 0.20), (3, 0.18), (4, 0.16))
+# Character share of the most common n-gram, n = 2, 3, 4, and (ours; datatrove: 1) the
+# occurrences it needs before the rule counts: a 3-4-word phrase said twice is ordinary prose.
+TOP_NGRAM = ((2, 0.20, 2), (3, 0.18, 3), (4, 0.16, 3))
 # Character share of duplicated n-grams, n = 5..10.
 DUP_NGRAM = ((5, 0.15), (6, 0.14), (7, 0.13), (8, 0.12), (9, 0.11), (10, 0.10))
 
@@ -66,8 +71,8 @@ def _duplicated_ngram_chars(tokens: list[str], n: int) -> int:
 
 def repetition_rules(text: str, count_first: bool = False) -> dict[str, float]:
     """Each Gopher rule's measured value divided by its limit (> 1 violates the rule), in
-    datatrove's order. `count_first` counts the top n-gram's first occurrence too, as datatrove
-    does (see the module docstring)."""
+    datatrove's order. `count_first` counts the top n-gram's every occurrence, even a single one,
+    as datatrove does (see the module docstring)."""
     if not text.strip():
         return {}
     # As datatrove: paragraphs of the stripped text, lines and lengths of the text as given.
@@ -82,12 +87,15 @@ def repetition_rules(text: str, count_first: bool = False) -> dict[str, float]:
     out["dup_line_char_frac"] = chars / len(text) / DUP_LINE_CHAR_FRAC
     # Word tokens of any script (core.text.words): "L-L-L-N" is four words, as it should be.
     tokens = words(text)
-    for k, limit in TOP_NGRAM:
+    for k, limit, min_count in TOP_NGRAM:
         grams = [" ".join(tokens[i : i + k]) for i in range(len(tokens) - k + 1)]
         value = 0.0
         if grams:
             gram, count = Counter(grams).most_common(1)[0]
-            value = len(gram) * (count if count_first else count - 1) / len(text)
+            if count_first:
+                value = len(gram) * count / len(text)
+            elif count >= min_count:
+                value = len(gram) * (count - 1) / len(text)
         out[f"top_{k}_gram"] = value / limit
     for k, limit in DUP_NGRAM:
         out[f"duplicated_{k}_n_grams"] = _duplicated_ngram_chars(tokens, k) / len(text) / limit

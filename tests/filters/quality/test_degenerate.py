@@ -49,6 +49,21 @@ def test_good_rows_are_not_degenerate(instruction, output):
     assert reasons(instruction, output) == []
 
 
+@pytest.mark.parametrize("twice,three_times", [
+    ('When do I use "its" and when do I use "it\'s"?',
+     'When do I use "its", when do I use "it\'s" and when do I use "itz"?'),
+    ("어떤 책을 읽으면 좋을까, 어떤 책을 읽으면 도움이 될까?",
+     "어떤 책을 읽으면 좋을까, 어떤 책을 읽으면 도움이 될까, 어떤 책을 읽으면 재미있을까?"),
+])
+def test_a_phrase_said_twice_is_not_a_loop_three_times_is(twice, three_times):
+    # The repeated 3-4-gram fills over a sixth of the characters on its one repeat: it must occur
+    # three times before Gopher's top-n-gram rule counts it.
+    output = "『어린 왕자』를 추천합니다." if "책" in twice else "A complete answer."
+    assert reasons(twice, output) == []
+    assert max(repetition_rules(twice, count_first=True).values()) > 1  # datatrove would drop it
+    assert reasons(three_times, output) == ["degenerate_text"]
+
+
 def test_scores_are_stored_per_field_and_blank_fields_have_none():
     scores = statistical_scores(Candidate(id="c", instruction="Describe the sea.", output="Blue and deep."))
     assert {"degenerate.repetition.instruction", "degenerate.repetition.output",
