@@ -4,7 +4,7 @@
 loads); the flow body, the metrics, the bootstrap, the gate, the registry and the answer cache
 are germinate's own code. Adapters are directories named after how well they answer: "good*"
 answers with the reference, "bad*" with nothing, others with the reference's first word. The
-real models run the same flow in tests/integration/test_pipeline_vllm.py.
+real models run the same flow in tests/integration/test_kill_resume_real.py (night 1).
 """
 
 from __future__ import annotations

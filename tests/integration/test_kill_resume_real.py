@@ -25,6 +25,10 @@ the training stops always happen. Checked:
   same replies, row for row, although night 1's generation was resumed twice, under load
   (generators/teachers.py: grammars compiled in the engine's step, an empty prefix cache per
   batch);
+- night 1 ends as any finished `germinate run` does (this module is also the suite's one whole
+  run with the real models): every output written, the ledger's invariant, an evaluation whose
+  decision follows its evidence, and a later evaluation that faces the champion from cached
+  answers;
 - so night 2 generates nothing new: each of night 1's accepted instructions comes back and is
   dropped as a duplicate, and the night ends as a zero-kept night does: exit 0, one line
   "0 of N candidates passed; top reasons: ...", training skipped, nothing promoted.
@@ -37,6 +41,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -48,12 +53,15 @@ from pathlib import Path
 import psutil
 import pytest
 
-from core.config import load_config
+from core.config import TeacherConfig, load_config
 from core.records import Candidate, load_tasks
 from core.store import read_jsonl_rows
 from core.text import normalize
 from filters import curate
+from evals import registry as reg
+from flows.evaluate import evaluate_flow
 from generators.self_instruct import request_seed
+from germinate.cli import main
 from reports.outputs import read_ledger
 
 # The module's one fixture runs six processes; on a loaded 2-core machine that can take a while.
@@ -281,6 +289,7 @@ def nights(tmp_path_factory):
     # 5. Resumed to completion.
     proc = cli.start("resume-to-completion", "resume", "night-1")
     cli.finish(proc)
+    seen["completion_output"] = cli.log(proc)
     seen["registry_after_night_1"] = (root / "registry.json").read_text(encoding="utf-8")
     seen["pool_after_night_1"] = (root / "pool" / "pool.jsonl").read_text(encoding="utf-8") \
         if (root / "pool" / "pool.jsonl").exists() else ""
@@ -368,6 +377,69 @@ def test_kills_and_stops_in_generation_and_training_then_resume_finishes_and_kee
     # Trained on the pool plus the seed tasks, whatever the teacher wrote.
     seeds = load_tasks(nights["config"].generate.seeds, "seed")
     assert status["stages"]["tune"]["examples"] == len(data) + sum(len(t.instances) for t in seeds)
+
+
+def test_the_finished_night_has_every_output_and_a_decision_that_follows_the_evidence(nights, tmp_path, capsys):
+    root, seen = nights["root"], nights["seen"]
+    night1 = root / "runs" / "night-1"
+    candidates = read_jsonl_rows(night1 / "candidates.jsonl")
+    ledger = read_ledger(night1 / "ledger.parquet")
+    # The ledger invariant: kept + dropped = generated, every drop has a reason.
+    assert [r.id for r in ledger] == [c["id"] for c in candidates] and len(ledger) >= 3
+    assert all(r.reasons for r in ledger if r.verdict == "dropped")
+    assert all(not r.reasons for r in ledger if r.verdict == "kept")
+    kept = [r for r in ledger if r.verdict == "kept"]
+    assert len(json.loads((night1 / "alpaca.json").read_text())) == len(kept)
+    # Real teacher output, with provenance and token counts per request.
+    requests = read_jsonl_rows(night1 / "requests.jsonl")
+    assert requests and all(r["completion_tokens"] > 0 for r in requests)
+    card = (night1 / "README.md").read_text(encoding="utf-8")
+    assert "Drops per reason" in card and "vllm:embedded:smollm2-135m-instruct" in card
+
+    # Evaluated against the base (no champion yet), promoted only on evidence against it.
+    out = seen["completion_output"]
+    assert "run directory" in out and "held-out eval" in out and "candidate vs base" in out
+    assert "germinate inspect night-1 --eval" in out
+    result = json.loads((night1 / "eval.json").read_text())
+    assert set(result["scores"]) == {"base", "candidate"} and set(result["comparisons"]) == {"base"}
+    assert result["judge"] == {"enabled": False, "model": None}  # off by default: the 135M teacher decides nothing
+    decision = result["decision"]
+    rouge = result["comparisons"]["base"]["rouge_l"]
+    # Promoted exactly when the evidence says so: the lower bound of the paired CI above the
+    # margin and no secondary regression (12 items: a small night may or may not clear it).
+    (primary,) = [c for c in decision["checks"] if c["role"] == "primary"]
+    assert primary["passed"] is (rouge["ci_low"] > 0), primary
+    assert decision["promote"] is all(c["passed"] for c in decision["checks"]), decision
+    if decision["promote"]:
+        assert decision["reason"].startswith("candidate beats base by +") and "PROMOTED" in out
+    else:
+        assert decision["reason"].startswith("candidate does not clear base") and "PROMOTED" not in out
+
+    # A later evaluation faces a champion: night 1 made champion by hand, in a copy of the data
+    # root (night 2's test checks the registry night 1 left).
+    copy = tmp_path / "data"
+    shutil.copytree(root, copy)
+    entry = next(h for h in json.loads((copy / "registry.json").read_text())["history"] if h["run_id"] == "night-1")
+    reg.record(copy, {k: v for k, v in entry.items() if k != "promoted"}, True)
+    cfg = nights["config"]
+    again = evaluate_flow(cfg.evaluate, cfg.tune.student, TeacherConfig(), str(copy),
+                          candidate=str(copy / "runs" / "night-1" / "adapter"), record=False)
+    assert set(again["scores"]) == {"base", "champion", "candidate"}
+    # Same adapter, same greedy decoding: it cannot beat itself, and its answers (and the
+    # base's) come from the answer cache instead of being generated again.
+    assert again["comparisons"]["champion"]["rouge_l"] == {"delta": 0.0, "ci_low": 0.0, "ci_high": 0.0}
+    assert again["decision"]["promote"] is False
+    assert "does not clear champion night-1" in again["decision"]["reason"]
+    assert {m: again["models"][m]["answers"] for m in again["models"]} == {
+        "base": "hit", "champion": "hit", "candidate": "hit"}
+
+    # The whole table is one command away; inspect shows the counts.
+    capsys.readouterr()
+    assert main(["inspect", "night-1", "--eval", "--data-root", str(copy)]) == 0
+    table = capsys.readouterr().out
+    assert "instruction-level" in table and "answer tokens" in table
+    assert main(["inspect", "night-1", "--data-root", str(copy)]) == 0
+    assert f"{len(ledger)} candidates" in capsys.readouterr().out
 
 
 def _reference_curation(cfg, candidates):
