@@ -50,7 +50,7 @@ def translation_target(instruction: str) -> str | None:
     """The language a translation request asks for ("Translate the headline into Korean" ->
     "ko"), or None when the instruction is not one."""
     m = _TRANSLATE_INTO.search(instruction)
-    return LANGUAGE_NAMES[(m.group(1) or m.group(2)).lower()] if m else None
+    return NATURAL_LANGUAGE_NAMES[(m.group(1) or m.group(2)).lower()] if m else None
 
 
 def allowed_languages(instruction: str, input: str) -> set[str]:
