@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -62,21 +64,24 @@ def ask_teacher(cfg: TeacherConfig, requests: list[si.Request], sampling: Sampli
     return teacher.complete([r.messages for r in requests], sampling, seeds, schema=requests[0].schema)
 
 
-def ask(cfg: TeacherConfig, requests: list[si.Request], sampling: Sampling, shards: int = 1) -> list[Completion]:
+def ask(cfg: TeacherConfig, requests: list[si.Request], sampling: Sampling, shards: int = 1,
+        by_language: Mapping[str, TeacherConfig] | None = None) -> list[Completion]:
     """All of a round's requests at once, split into `shards` (one per endpoint or worker).
 
-    Requests with different schemas (input-first vs output-first) or stop strings go as
-    separate batches.
+    A request with a `teacher` language goes to `by_language[teacher]`, the others to `cfg`.
+    Requests with different teachers, schemas (input-first vs output-first) or stop strings
+    go as separate batches.
     """
     replies: list[Completion | None] = [None] * len(requests)
     groups: dict[str, list[int]] = {}
     for i, r in enumerate(requests):
-        groups.setdefault(f"{r.schema}|{r.stop}", []).append(i)
+        groups.setdefault(f"{r.teacher}|{r.schema}|{r.stop}", []).append(i)
     for idxs in groups.values():
         group = [requests[i] for i in idxs]
+        own = (by_language or {}).get(group[0].teacher, cfg) if group[0].teacher else cfg
         parts = shard_indices(len(group), shards)
-        results = run_shards(ask_teacher, parts, lambda s, idx: (
-            teacher_for_shard(cfg, s), [group[i] for i in idx], sampling))
+        results = run_shards(ask_teacher, parts, lambda s, idx, own=own: (
+            teacher_for_shard(own, s), [group[i] for i in idx], sampling))
         for i, reply in zip(idxs, merge_shards(parts, results, len(group))):
             replies[i] = reply
     return replies  # type: ignore[return-value]
@@ -107,19 +112,32 @@ def machine_instructions(cfg: GenerateConfig, found: list[dict], kept: list[Ledg
 def add_instances(candidates: list[Candidate], seeds: list[SeedTask], cfg: GenerateConfig, start: int,
                   shards: int = 1) -> tuple[list[Candidate], list[dict]]:
     """Classify, then generate one instance per parsed instruction (request indices from
-    `start`); failed parses pass through. Returns the candidates and the request log."""
+    `start`, in order); failed parses pass through. A row is finished by the teacher that
+    wrote its instruction (`meta.teacher_language`), in that teacher's mode. Returns the
+    candidates and the request log."""
     parsed = [c for c in candidates if c.parse_error is None]
-    cls_requests = si.classification_requests(parsed, cfg, seeds, start=start)
-    # Greedy: identification is a judgement, not a place for diversity.
-    cls_sampling = Sampling(temperature=0.0, top_p=1.0, max_tokens=16)
-    cls_replies = ask(cfg.teacher, cls_requests, cls_sampling, shards)
-    parsed = si.apply_classification(parsed, cls_replies)
-    inst_requests = si.instance_requests(parsed, seeds, cfg, start=start)
-    inst_replies = ask(cfg.teacher, inst_requests, cfg.instance_sampling, shards)
-    teacher_name = f"{cfg.teacher.backend}:{cfg.teacher.model}"
-    done = {c.id: c for c in si.apply_instances(parsed, inst_replies, teacher_name, cfg.instance_sampling,
-                                                mode=cfg.teacher.mode)}
-    log = si.request_log(cls_requests, cls_replies) + si.request_log(inst_requests, inst_replies)
+    groups: dict[str, list[int]] = {}
+    for i, c in enumerate(parsed):
+        groups.setdefault(c.meta.get("teacher_language", ""), []).append(i)
+    done: dict[str, Candidate] = {}
+    log: list[dict] = []
+    for language, places in groups.items():
+        own = cfg.model_copy(update={"teacher": cfg.teacher_for(language)})
+        rows = [parsed[i] for i in places]
+        indices = [start + i for i in places]
+        cls_requests = [replace(r, teacher=language) for r in
+                        si.classification_requests(rows, own, seeds, indices=indices)]
+        # Greedy: identification is a judgement, not a place for diversity.
+        cls_sampling = Sampling(temperature=0.0, top_p=1.0, max_tokens=16)
+        cls_replies = ask(own.teacher, cls_requests, cls_sampling, shards)
+        rows = si.apply_classification(rows, cls_replies)
+        inst_requests = [replace(r, teacher=language) for r in
+                         si.instance_requests(rows, seeds, own, indices=indices)]
+        inst_replies = ask(own.teacher, inst_requests, cfg.instance_sampling, shards)
+        teacher_name = f"{own.teacher.backend}:{own.teacher.model}"
+        done.update((c.id, c) for c in si.apply_instances(rows, inst_replies, teacher_name, cfg.instance_sampling,
+                                                          mode=own.teacher.mode))
+        log += si.request_log(cls_requests, cls_replies) + si.request_log(inst_requests, inst_replies)
     return [done.get(c.id, c) for c in candidates], log
 
 
@@ -161,7 +179,7 @@ def generate_rounds(run: RunDir, seeds: list[SeedTask], cfg: GenerateConfig, cur
                                    cfg.example_sampling)
         requests = si.instruction_requests(seeds, stock, cfg, ckpt["next_index"], cfg.requests_per_round,
                                            curate_cfg.languages)
-        replies = ask(cfg.teacher, requests, cfg.instruction_sampling, shards)
+        replies = ask(cfg.teacher, requests, cfg.instruction_sampling, shards, cfg.teachers_by_language())
         new = si.instruction_candidates(run.run_id, requests, replies)
         log = si.request_log(requests, replies)
         parsed = sum(c.parse_error is None for c in new)  # one classify + one instance request each

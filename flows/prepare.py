@@ -15,6 +15,7 @@ from core import overrides
 from core.errors import GerminateError
 from core.config import CurateConfig, GenerateConfig, PipelineConfig, dump_config, load_config
 from core.fingerprints import fingerprint_file
+from core.language import detect_language
 from core.records import load_tasks
 from core.store import RunDir, new_run_id
 from filters.quality.classifier import check_probe
@@ -32,7 +33,7 @@ def preflight(cfg: PipelineConfig, teacher: bool = True, evaluation: bool = True
     data root (when given) and last (unless `teacher=False`, e.g. a resumed run whose
     generation is done) the teacher itself: an in-process engine is built now and reused by
     the flow, an endpoint is reached."""
-    load_tasks(cfg.generate.seeds, "seed")
+    seeds = load_tasks(cfg.generate.seeds, "seed")
     if cfg.curate.decontamination.eval_set:
         load_tasks(cfg.curate.decontamination.eval_set, "eval")
     preflight_quality(cfg.curate)
@@ -40,11 +41,18 @@ def preflight(cfg: PipelineConfig, teacher: bool = True, evaluation: bool = True
     if evaluation:
         check_student(cfg)
         warnings = check_evaluation(cfg)
-    check_teacher_model(cfg.generate.teacher)
+    # A language's own teacher is loaded only when the seeds will ask it anything.
+    seed_languages = {detect_language(t.instruction) for t in seeds}
+    teachers = {"generate.teacher": cfg.generate.teacher} | {
+        f"generate.language_teachers.{lang}": t for lang, t in cfg.generate.teachers_by_language().items()
+        if lang in seed_languages}
+    for what, t in teachers.items():
+        check_teacher_model(t, what)
     if root is not None:
         check_writable(root)
     if teacher:
-        preflight_teacher(cfg.generate.teacher, cfg.cluster)
+        for t in teachers.values():
+            preflight_teacher(t, cfg.cluster)
     print_warnings(warnings)
 
 
@@ -95,9 +103,11 @@ def recorded_config(run: RunDir) -> PipelineConfig:
 
 
 def provenance(gen: GenerateConfig) -> dict[str, Any]:
-    """The dataset card's provenance of generated candidates: teacher, sampling, seeds, run seed."""
+    """The dataset card's provenance of generated candidates: teacher(s), sampling, seeds, run seed."""
+    own = {lang: f"{t.backend}:{t.model} ({t.mode})" for lang, t in gen.teachers_by_language().items()}
     return {
         "teacher": f"{gen.teacher.backend}:{gen.teacher.model}",
+        **({"teachers by language": own} if own else {}),
         "instruction sampling": gen.instruction_sampling.model_dump(),
         "instance sampling": gen.instance_sampling.model_dump(),
         "seeds": f"{gen.seeds} (sha256 {fingerprint_file(gen.seeds)})",

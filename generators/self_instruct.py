@@ -52,6 +52,8 @@ class Request:
     # Base mode: the raw text to continue (instead of `messages`) and where to stop.
     prompt: str | None = None
     stop: tuple[str, ...] = ()
+    # The language whose own teacher answers (`GenerateConfig.language_teachers`); "": `teacher`.
+    teacher: str = ""
 
 
 Ask = Callable[[list[Request], Sampling], list[Completion]]
@@ -76,7 +78,10 @@ def instruction_requests(
     `machine` is what may be shown besides the seeds (an `ExampleStock` built once per round,
     or the machine instructions themselves); `cfg.example_sampling` picks the examples. Chat
     prompts ask for `languages` (`curate.languages`; None: the languages of the seed tasks).
+    A request whose examples share a language with its own teacher (`cfg.teacher_for`) goes
+    to that teacher, in that teacher's mode; the rows it yields stay with it (`meta.teacher`).
     """
+    by_language = cfg.teachers_by_language()
     stock = machine if isinstance(machine, ExampleStock) else ExampleStock.build(seeds, machine, cfg.example_sampling)
     if languages is None:
         languages = list(dict.fromkeys(lang for t in seeds if (lang := detect_language(t.instruction))))
@@ -87,15 +92,16 @@ def instruction_requests(
                                               cfg.machine_per_prompt, cfg.example_sampling)
         examples = [t.instruction for t in chosen] + machine_shown
         info = {"seed_ids": [t.id for t in chosen]}
-        if cfg.teacher.mode == "base":
+        asked = request_languages(examples, languages)
+        own = asked[0] if len(asked) == 1 and asked[0] in by_language else ""
+        if cfg.teacher_for(own).mode == "base":
             info.update(first=len(examples) + 1, wanted=cfg.new_per_request)
             requests.append(Request("instructions", index, seed, [], None, info, prompt=bp.instruction_prompt(examples),
-                                    stop=tuple(bp.instruction_stop(len(examples), cfg.new_per_request))))
+                                    stop=tuple(bp.instruction_stop(len(examples), cfg.new_per_request)), teacher=own))
             continue
-        asked = request_languages(examples, languages)
         requests.append(
             Request("instructions", index, seed, instruction_messages(examples, cfg.new_per_request, asked),
-                    tasks_schema(cfg.new_per_request), info)
+                    tasks_schema(cfg.new_per_request), info, teacher=own)
         )
     return requests
 
@@ -120,6 +126,8 @@ def instruction_candidates(run_id: str, requests: list[Request], replies: list[C
             tasks, error = parse_instructions(reply.text, reply.finish_reason)
         meta = {"run_id": run_id, "request_index": req.index, "request_seed": req.seed,
                 "seed_ids": req.info.get("seed_ids", [])}
+        if req.teacher:
+            meta["teacher_language"] = req.teacher
         if error:
             out.append(Candidate(id=f"{run_id}-i{req.index:05d}-x", parse_error=f"instructions: {error}",
                                  raw=reply.text, finish_reason=reply.finish_reason, meta=meta))
@@ -142,14 +150,26 @@ def unique_instructions(candidates: list[Candidate], seeds: list[SeedTask]) -> l
     return pool
 
 
+def request_indices(count: int, start: int, indices: Sequence[int] | None) -> Sequence[int]:
+    """The request indices of `count` candidates: `indices` when given (one language's rows of
+    a round keep their places in it), else `start`, `start+1`, ..."""
+    if indices is None:
+        return range(start, start + count)
+    if len(indices) != count:
+        raise ValueError(f"{len(indices)} request indices for {count} candidates")
+    return indices
+
+
 def classification_requests(candidates: list[Candidate], cfg: GenerateConfig,
-                            seeds: Sequence[SeedTask] = (), *, start: int = 0) -> list[Request]:
+                            seeds: Sequence[SeedTask] = (), *, start: int = 0,
+                            indices: Sequence[int] | None = None) -> list[Request]:
     """Is each instruction a classification task? Requests indexed from `start` (rounds
-    continue the count). Base mode shows `seeds` as Yes/No examples and asks twice, the second
-    time the other way round (`base_prompts`): requests n..2n-1 are the inverse questions of
-    candidates 0..n-1, with the same index and seed."""
+    continue the count) or by `indices`. Base mode shows `seeds` as Yes/No examples and asks
+    twice, the second time the other way round (`base_prompts`): requests n..2n-1 are the
+    inverse questions of candidates 0..n-1, with the same index and seed. Every candidate is
+    asked in `cfg.teacher`'s mode: the caller groups rows by their teacher."""
     requests = []
-    for i, c in enumerate(candidates, start):
+    for i, c in zip(request_indices(len(candidates), start, indices), candidates):
         seed = request_seed(cfg.run_seed, "classify", i)
         if cfg.teacher.mode == "base":
             requests.append(Request("classify", i, seed, [], None, {"id": c.id},
@@ -166,12 +186,12 @@ def classification_requests(candidates: list[Candidate], cfg: GenerateConfig,
 
 
 def instance_requests(candidates: list[Candidate], seeds: list[SeedTask], cfg: GenerateConfig, *,
-                      start: int = 0) -> list[Request]:
+                      start: int = 0, indices: Sequence[int] | None = None) -> list[Request]:
     """One instance request per instruction, with two seed tasks of the same kind as demos,
-    indexed from `start` (rounds continue the count)."""
+    indexed from `start` (rounds continue the count) or by `indices`."""
     by_kind = {kind: [s for s in seeds if s.is_classification == kind] or seeds for kind in (True, False)}
     requests = []
-    for i, c in enumerate(candidates, start):
+    for i, c in zip(request_indices(len(candidates), start, indices), candidates):
         seed = request_seed(cfg.run_seed, "instance", i)
         if cfg.teacher.mode == "base":
             demos = bp.instance_demos(c.instruction, c.is_classification, seeds, seed)
@@ -229,6 +249,6 @@ def request_log(requests: list[Request], replies: list[Completion]) -> list[dict
     return [
         {"stage": r.stage, "index": r.index, "seed": r.seed, "finish_reason": c.finish_reason,
          "prompt_tokens": c.prompt_tokens, "completion_tokens": c.completion_tokens,
-         "attempts": c.attempts, "text": c.text}
+         "attempts": c.attempts, "text": c.text, **({"teacher_language": r.teacher} if r.teacher else {})}
         for r, c in zip(requests, replies)
     ]

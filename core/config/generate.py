@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from core.config.base import Sampling, Strict
+from core.config.tune import EMBEDDED_STUDENT
+from core.language import unknown_language
 from core.paths import DEFAULT_SEEDS
 
 EMBEDDED_TEACHER = "embedded:smollm2-135m-instruct"
@@ -64,3 +66,32 @@ class GenerateConfig(Strict):
     example_sampling: Literal["novelty", "uniform"] = "novelty"
     instruction_sampling: Sampling = Sampling(temperature=0.9, top_p=0.95, max_tokens=320)
     instance_sampling: Sampling = Sampling(temperature=0.7, top_p=0.95, max_tokens=200)
+    # Teachers for the requests of one language (the language their examples share), e.g.
+    # {ko: {model: ..., mode: base}}; other requests go to `teacher`. None: automatic, which
+    # is {} except with the embedded chat teacher in-process (vllm, transformers), whose
+    # Korean is broken Hangul: then Korean requests go to the embedded multilingual base
+    # model (EMBEDDED_STUDENT) in base mode, which writes grammatical Korean (measured:
+    # README "Korean"). {} sends every request to `teacher`.
+    language_teachers: dict[str, TeacherConfig] | None = None
+
+    @field_validator("language_teachers")
+    @classmethod
+    def _known_languages(cls, teachers: dict[str, TeacherConfig] | None) -> dict[str, TeacherConfig] | None:
+        for code in teachers or {}:
+            problem = unknown_language(code)
+            if problem:
+                raise ValueError(problem)
+        return teachers
+
+    def teachers_by_language(self) -> dict[str, TeacherConfig]:
+        """`language_teachers` resolved: the teacher of each language that has its own."""
+        if self.language_teachers is not None:
+            return dict(self.language_teachers)
+        # In-process engines only: an OpenAI-compatible server serves the model it serves.
+        if self.teacher.model == EMBEDDED_TEACHER and self.teacher.mode == "chat" and self.teacher.backend != "openai":
+            return {"ko": self.teacher.model_copy(update={"model": EMBEDDED_STUDENT, "mode": "base"})}
+        return {}
+
+    def teacher_for(self, language: str | None) -> TeacherConfig:
+        """The teacher that answers requests in `language` (None or "": `teacher`)."""
+        return self.teachers_by_language().get(language or "", self.teacher)

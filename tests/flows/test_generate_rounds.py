@@ -142,11 +142,11 @@ def test_a_killed_run_resumes_with_the_same_requests_even_after_another_night_gr
     # Killed after round 2: the teacher call of round 3 never returns.
     real_ask, calls = fg.ask, []
 
-    def dies_in_round_3(cfg, requests, sampling, shards=1):
+    def dies_in_round_3(cfg, requests, sampling, shards=1, by_language=None):
         if requests and requests[0].stage == "instructions" and len(calls) == 2:
             raise KeyboardInterrupt("killed")
         calls.append(1) if requests and requests[0].stage == "instructions" else None
-        return real_ask(cfg, requests, sampling, shards)
+        return real_ask(cfg, requests, sampling, shards, by_language)
 
     monkeypatch.setattr(fg, "ask", dies_in_round_3)
     teacher.prompts.clear()
@@ -319,3 +319,63 @@ def test_a_stopped_generate_night_resumes_from_the_cli_as_if_never_stopped(tmp_p
     assert main(["resume", stopped.name, "--data-root", str(tmp_path / "b")]) == 0
     assert run.status["status"] == "generated" and "stage" not in run.status
     assert run.file("candidates.jsonl").read_bytes() == before
+
+
+class KoreanBaseTeacher:
+    """A base-model stand-in for Korean requests: continues numbered lists, says No to
+    classification, writes "Output:" instances; it refuses chat messages."""
+
+    name = "korean-base"
+
+    def __init__(self) -> None:
+        self.prompts: list[str] = []
+
+    def complete(self, batch, sampling, seeds, schema=None):
+        raise AssertionError("a base-mode teacher was sent chat messages")
+
+    def complete_text(self, prompts, sampling, seeds, stop):
+        self.prompts += prompts
+        out = []
+        for seed, prompt in zip(seeds, prompts):
+            if prompt.rstrip().endswith("?"):  # classification, asked both ways
+                out.append(Completion(" No", "stop", 30, 1))
+            elif prompt.rstrip().endswith(".") and "\n1. " in prompt:  # a task list to continue
+                topic = random.Random(seed).choice(["바다", "겨울", "도서관", "기차", "정원", "커피"])
+                out.append(Completion(f" {topic}에 대한 짧은 글을 쓰세요.\n\n", "stop", 40, 10))
+            else:
+                out.append(Completion(f"Output: {seed % 97}번째 답입니다.", "stop", 40, 10))
+        return out
+
+    def close(self) -> None:
+        pass
+
+
+def test_rows_of_a_language_with_its_own_teacher_are_written_by_it_in_its_mode(tmp_path, teacher, monkeypatch):
+    ko_teacher = TeacherConfig(backend="openai", model="korean-base", mode="base")
+    korean = KoreanBaseTeacher()
+    monkeypatch.setitem(fg._TEACHERS, ko_teacher.model_dump_json(), korean)
+    cfg = CFG.model_copy(update={"language_teachers": {"ko": ko_teacher}, "num_instructions": 10_000,
+                                 "max_rounds": 1, "requests_per_round": 8})
+    run, candidates = generate(tmp_path, "r1", cfg)
+    ckpt = read_checkpoint(run.file("checkpoint.json"))
+    by_teacher = {"ko": [c for c in candidates if c.meta.get("teacher_language") == "ko"],
+                  "": [c for c in candidates if "teacher_language" not in c.meta]}
+    assert by_teacher["ko"] and by_teacher[""]  # the mixed seed file asked both teachers
+    assert all("에 대한 짧은 글을 쓰세요." in c.instruction and c.output.endswith("번째 답입니다.")
+               for c in by_teacher["ko"])
+    assert all(c.meta["teacher"] == "openai:korean-base" for c in by_teacher["ko"])
+    assert all(c.meta["teacher"] == "openai:prompt-teacher" and c.output.startswith("Here is the answer")
+               for c in by_teacher[""])
+    # The chat stand-in saw no Korean task list; the base one saw only Korean-example lists.
+    assert not any("에 대한 짧은 글을 쓰세요." in p for p in teacher.prompts)
+    lists = [p for p in korean.prompts if "\n1. " in p and p.rstrip().endswith(".")]
+    assert lists and all(p.startswith("다양한 작업 목록을 만들어 보세요:") for p in lists)
+    # Request indices still run 0..n-1 per stage, each logged with the teacher that answered.
+    for stage in ("instructions", "instance"):
+        entries = [e for e in ckpt["requests"] if e["stage"] == stage]
+        assert sorted(e["index"] for e in entries) == list(range(len(entries))), stage
+        assert {e.get("teacher_language", "") for e in entries} == {"", "ko"}
+    # Base mode asks classification twice per Korean row, chat mode once per other row.
+    classify = [e for e in ckpt["requests"] if e["stage"] == "classify"]
+    parsed_ko = sum(c.parse_error is None for c in by_teacher["ko"])
+    assert len(classify) == 2 * parsed_ko + sum(c.parse_error is None for c in by_teacher[""])

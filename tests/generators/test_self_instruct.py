@@ -33,7 +33,8 @@ def reply(text, finish_reason="stop"):
 
 
 def shown(request):
-    return request.messages[0]["content"]
+    """What the teacher is shown: the chat message, or the text a base model continues."""
+    return request.messages[0]["content"] if request.messages else request.prompt
 
 
 # --- request_seed -----------------------------------------------------------------------
@@ -104,14 +105,65 @@ def test_a_korean_only_seed_file_asks_for_korean():
     korean = [s for s in SEEDS if s.id == "s7"] + [
         SeedTask(id=f"k{i}", instruction=t, instances=[Instance(input="", output="답")])
         for i, t in enumerate(["다음 문장을 영어로 번역하세요.", "세 가지 과일의 이름을 쓰세요."])]
-    (req,) = instruction_requests(korean, [], GenerateConfig(), start=0, count=1, languages=["en", "ko"])
+    chat_only = GenerateConfig(language_teachers={})
+    (req,) = instruction_requests(korean, [], chat_only, start=0, count=1, languages=["en", "ko"])
     assert "in Korean like the examples" in shown(req) and "English" not in shown(req)
+    assert req.teacher == ""
+
+
+# --- language teachers (generate.language_teachers) -------------------------------------
+
+def test_with_the_embedded_chat_teacher_korean_requests_go_to_the_embedded_base_model():
+    cfg = GenerateConfig(seed_per_prompt=2, machine_per_prompt=0, run_seed=3)
+    assert cfg.teacher_for("ko").model == "embedded:gemma-3-270m" and cfg.teacher_for("ko").mode == "base"
+    assert cfg.teacher_for("en") == cfg.teacher_for(None) == cfg.teacher
+    korean = [SeedTask(id=f"k{i}", instruction=t, instances=[Instance(input="", output="답")])
+              for i, t in enumerate(["다음 문장을 영어로 번역하세요.", "세 가지 과일의 이름을 쓰세요.", "비 오는 날에 대한 시를 쓰세요."])]
+    english = [s for s in SEEDS if not s.is_classification and s.id != "s7"]
+    (ko,) = instruction_requests(korean, [], cfg, start=0, count=1, languages=["en", "ko"])
+    assert ko.teacher == "ko" and ko.messages == [] and ko.prompt.endswith("\n3.") and ko.stop
+    (en,) = instruction_requests(english, [], cfg, start=0, count=1, languages=["en", "ko"])
+    assert en.teacher == "" and en.prompt is None and en.messages
+    # Rows remember the teacher that wrote their instruction, so it also writes their instance.
+    (row,) = instruction_candidates("r", [ko], [reply(" 다음 글을 세 문장으로 요약하세요.\n\n")])
+    assert row.meta["teacher_language"] == "ko"
+    (plain,) = instruction_candidates("r", [en], [reply('{"tasks": ["Name a bird."]}')])
+    assert "teacher_language" not in plain.meta
+
+
+@pytest.mark.parametrize("cfg", [
+    GenerateConfig(language_teachers={}),                                  # switched off
+    GenerateConfig(teacher={"model": "Qwen/Qwen2.5-7B-Instruct"}),          # a capable teacher writes Korean
+    GenerateConfig(teacher={"mode": "base"}),                               # already a base-model teacher
+])
+def test_other_teachers_answer_every_language_themselves(cfg):
+    assert cfg.teachers_by_language() == {} and cfg.teacher_for("ko") == cfg.teacher
+
+
+def test_a_configured_language_teacher_is_used_as_given():
+    cfg = GenerateConfig(language_teachers={"ko": {"backend": "openai", "model": "k", "mode": "chat"}})
+    assert cfg.teacher_for("ko").model == "k" and cfg.teacher_for("en").model == cfg.teacher.model
+
+
+def test_an_unknown_language_teacher_code_is_refused():
+    with pytest.raises(ValueError, match="unknown language code 'kr'; did you mean 'ko'"):
+        GenerateConfig(language_teachers={"kr": {}})
+
+
+def test_request_indices_keep_a_languages_rows_in_their_places():
+    cands = [Candidate(id="a", instruction="Write a haiku about tea."), Candidate(id="b", instruction="Name a bird.")]
+    cfg = GenerateConfig(run_seed=5)
+    whole = instance_requests(cands, SEEDS, cfg, start=10)
+    one = instance_requests(cands[1:], SEEDS, cfg, indices=[11])
+    assert (one[0].index, one[0].seed, one[0].messages) == (whole[1].index, whole[1].seed, whole[1].messages)
+    with pytest.raises(ValueError, match="2 request indices for 1 candidates"):
+        instance_requests(cands[1:], SEEDS, cfg, indices=[1, 2])
 
 
 # --- instruction_candidates -------------------------------------------------------------
 
 def test_instruction_candidates_ids_and_parse_errors():
-    cfg = GenerateConfig()
+    cfg = GenerateConfig(language_teachers={})  # chat replies for every request
     requests = instruction_requests(SEEDS, MACHINE, cfg, start=7, count=3)
     truncated = '{"tasks": ["Write a story about'
     replies = [
