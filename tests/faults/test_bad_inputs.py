@@ -126,6 +126,10 @@ CASES: list[Case] = [
      "generate.teacher.max_model_len=100000 is larger than embedded:smollm2-135m-instruct's context (8192 tokens"),
     ("teacher embedded typo", lambda t, r: ["generate", "--set", "generate.teacher.model=embedded:typo"],
      "unknown embedded model 'typo'"),
+    ("Korean's teacher missing", lambda t, r: ["generate", "--set", "generate.language_teachers.ko.model=./gone"],
+     "generate.language_teachers.ko.model './gone'"),
+    ("language teacher code unknown", lambda t, r: ["generate", "--set", "generate.language_teachers.kr.mode=base"],
+     "unknown language code 'kr'; did you mean 'ko'?"),
     ("reference model missing", lambda t, r: ["run", "--set", "curate.quality.reference_model=./gone"],
      "curate.quality.reference_model './gone'"),
     # CLI arguments

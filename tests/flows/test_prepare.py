@@ -55,3 +55,24 @@ def test_a_fixed_run_seed_stays_fixed(tmp_path):
     run = create_run(tmp_path, cfg, "generate")
     assert recorded_config(run).generate.run_seed == 7
     assert with_run_seed(cfg, "any-id") is cfg
+
+
+def test_preflight_loads_a_languages_own_teacher_only_when_the_seeds_have_that_language(tmp_path, monkeypatch):
+    import json
+
+    import flows.prepare as fp
+
+    built = []
+    monkeypatch.setattr(fp, "preflight_teacher", lambda t, cluster=None: built.append(t.model))
+    english = tmp_path / "en.jsonl"
+    english.write_text(json.dumps({"id": "e", "instruction": "Name a colour.",
+                                   "instances": [{"input": "", "output": "Red."}]}) + "\n", encoding="utf-8")
+    no_quality = [parse_override(f"curate.quality.{s}.enabled=false") for s in ("fluency", "classifier")]
+    fp.preflight(load_config(None, [parse_override(f"generate.seeds={english}"), *no_quality]), evaluation=False)
+    assert built == ["embedded:smollm2-135m-instruct"]
+    built.clear()
+    fp.preflight(load_config(None, no_quality), evaluation=False)  # the shipped seeds: English and Korean
+    assert built == ["embedded:smollm2-135m-instruct", "embedded:gemma-3-270m"]
+    # The card says who wrote what.
+    assert fp.provenance(load_config(None).generate)["teachers by language"] == {"ko": "vllm:embedded:gemma-3-270m (base)"}
+    assert "teachers by language" not in fp.provenance(load_config(None, [parse_override("generate.language_teachers={}")]).generate)
