@@ -11,7 +11,7 @@ default) until it holds --n instructions by its own count (at most 10 rounds):
 
 - germinate-vllm / germinate-transformers: `generators.self_instruct` requests (6 seed + 2
   machine examples, JSON reply; schema-constrained on vLLM) through `make_teacher`, the loop of
-  `flows.generate.bootstrap_instructions` without Prefect and checkpoints. Counts unique new
+  `flows.generate.generate_rounds`' instruction step without Prefect and checkpoints. Counts unique new
   instructions, as the flow does.
 - distilabel-transformers: distilabel's `SelfInstruct` task on its `TransformersLLM`, used
   standalone (`task.load()`, `task.process()`), one seed instruction as the context of each
@@ -155,7 +155,8 @@ def worker(system: str, args: argparse.Namespace) -> Result:
 
     # Seed 0 and Self-Instruct's uniform examples: the setting the published ratios were measured in.
     cfg = GenerateConfig(teacher=TeacherConfig(model=args.model), seeds=args.seeds,
-                         requests_per_round=args.requests_per_round, run_seed=0, example_sampling="uniform")
+                         requests_per_round=args.requests_per_round, run_seed=0, example_sampling="uniform",
+                         language_teachers={})  # every request to this one chat model, as the others
     seeds = load_tasks(cfg.seeds)
     model_path = resolve_model(cfg.teacher.model)  # converted once, before any clock starts
     _, backend = system.split("-", 1)

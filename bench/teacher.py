@@ -42,7 +42,8 @@ def main() -> None:
     from generators import self_instruct as si
     from generators.teachers import TransformersTeacher, VLLMTeacher
 
-    cfg = GenerateConfig(teacher=TeacherConfig(model=args.model, max_concurrency=args.prompts))
+    # Chat messages for every request (no Korean hand-off): both backends get the same batch.
+    cfg = GenerateConfig(teacher=TeacherConfig(model=args.model, max_concurrency=args.prompts), language_teachers={})
     path = resolve_model(cfg.teacher.model)
     requests = si.instruction_requests(load_tasks(cfg.seeds), [], cfg, 0, args.prompts)
     batch, seeds = [r.messages for r in requests], [r.seed for r in requests]

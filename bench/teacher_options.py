@@ -3,8 +3,8 @@
     python bench/teacher_options.py --model embedded:gemma-3-270m --mode base --lang ko --n 130 --out DIR
     python bench/teacher_options.py --model embedded:smollm2-135m-instruct --mode chat --lang en ...
 
-The rows come from germinate's own code: `flows.generate.bootstrap_instructions` (rounds,
-checkpoint, the real in-process vLLM engine), then the classification and instance requests of
+The rows come from germinate's own code: `generators.self_instruct` instruction requests in
+rounds (checkpointed, the real in-process vLLM engine), then the classification and instance requests of
 `flows.generate.add_instances`, sent in chunks whose replies are saved as they come (a busy
 machine's OOM killer then costs one chunk, not the run; rerun the same command to continue),
 then `filters.curate` with the default config against the seeds and the eval set. Seeds are
@@ -23,6 +23,28 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from core import runtime_env  # noqa: E402
+
+
+def bootstrap(run, seeds: list, cfg, languages: list[str], n: int) -> list:
+    """Instruction rounds (generate_rounds' first step, without its instances and curation)
+    until `n` unique new instructions, checkpointed per round in `instructions.json`."""
+    from core.records import Candidate
+    from core.store import atomic_write_json
+    from flows import generate as fg
+    from generators import self_instruct as si
+
+    path = run.file("instructions.json")
+    candidates = [Candidate.model_validate(c) for c in json.loads(path.read_text())] if path.exists() else []
+    index = len({c.meta["request_index"] for c in candidates})
+    while len(si.unique_instructions(candidates, seeds)) < n and index < cfg.requests_per_round * cfg.max_rounds:
+        requests = si.instruction_requests(seeds, si.unique_instructions(candidates, seeds), cfg, index,
+                                           cfg.requests_per_round, languages)
+        replies = fg.ask(cfg.teacher, requests, cfg.instruction_sampling)
+        candidates += si.instruction_candidates(run.run_id, requests, replies)
+        index += len(requests)
+        atomic_write_json(path, [c.model_dump() for c in candidates])
+        print(f"instructions: {len(si.unique_instructions(candidates, seeds))}/{n}", flush=True)
+    return candidates
 
 
 def main() -> None:
@@ -51,14 +73,15 @@ def main() -> None:
     seeds_path = args.out / f"seeds_{args.lang}.jsonl"
     seeds = [t for t in load_tasks(DEFAULT_SEEDS) if detect_language(t.instruction) == args.lang]
     seeds_path.write_text("".join(json.dumps(t.model_dump(), ensure_ascii=False) + "\n" for t in seeds), "utf-8")
-    cfg = GenerateConfig(teacher={"model": args.model, "mode": args.mode}, seeds=seeds_path,
+    # language_teachers={}: this option's model answers every request (no Korean hand-off).
+    cfg = GenerateConfig(teacher={"model": args.model, "mode": args.mode}, seeds=seeds_path, language_teachers={},
                          num_instructions=args.n, requests_per_round=args.requests_per_round, max_rounds=40)
     cur = CurateConfig()
     run_id = "options"
     run = RunDir(args.out, run_id) if (args.out / "runs" / run_id).exists() else \
         RunDir.create(args.out, run_id, cfg.model_dump_json(), "generate")
     started = time.perf_counter()
-    candidates = fg.bootstrap_instructions(run, seeds, cfg, languages=cur.languages)
+    candidates = bootstrap(run, seeds, cfg, cur.languages, args.n)
     t_instructions = time.perf_counter() - started
     parsed = [c for c in candidates if c.parse_error is None]
 
