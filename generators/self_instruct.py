@@ -79,7 +79,8 @@ def instruction_requests(
     or the machine instructions themselves); `cfg.example_sampling` picks the examples. Chat
     prompts ask for `languages` (`curate.languages`; None: the languages of the seed tasks).
     A request whose examples share a language with its own teacher (`cfg.teacher_for`) goes
-    to that teacher, in that teacher's mode; the rows it yields stay with it (`meta.teacher`).
+    to that teacher, in that teacher's mode; the rows it yields stay with it
+    (`meta.teacher_language`).
     """
     by_language = cfg.teachers_by_language()
     stock = machine if isinstance(machine, ExampleStock) else ExampleStock.build(seeds, machine, cfg.example_sampling)
