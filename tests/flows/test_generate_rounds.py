@@ -379,3 +379,32 @@ def test_rows_of_a_language_with_its_own_teacher_are_written_by_it_in_its_mode(t
     classify = [e for e in ckpt["requests"] if e["stage"] == "classify"]
     parsed_ko = sum(c.parse_error is None for c in by_teacher["ko"])
     assert len(classify) == 2 * parsed_ko + sum(c.parse_error is None for c in by_teacher[""])
+
+
+def test_a_killed_run_with_a_language_teacher_resumes_to_the_same_rows(tmp_path, teacher, monkeypatch):
+    ko_teacher = TeacherConfig(backend="openai", model="korean-base", mode="base")
+    korean = KoreanBaseTeacher()
+    monkeypatch.setitem(fg._TEACHERS, ko_teacher.model_dump_json(), korean)
+    cfg = CFG.model_copy(update={"language_teachers": {"ko": ko_teacher}, "num_instructions": 10_000,
+                                 "max_rounds": 3, "requests_per_round": 6})
+    _, reference = generate(tmp_path / "reference", "night-1", cfg)
+    reference_prompts = (list(teacher.prompts), list(korean.prompts))
+    real_ask, calls = fg.ask, []
+
+    def dies_in_round_2(*args, **kwargs):  # the instruction call of round 2 never returns
+        if args[1] and args[1][0].stage == "instructions":
+            calls.append(1)
+            if len(calls) == 2:
+                raise KeyboardInterrupt("killed")
+        return real_ask(*args, **kwargs)
+
+    monkeypatch.setattr(fg, "ask", dies_in_round_2)
+    teacher.prompts.clear()
+    korean.prompts.clear()
+    with pytest.raises(KeyboardInterrupt):
+        generate(tmp_path / "resumed", "night-1", cfg)
+    monkeypatch.setattr(fg, "ask", real_ask)
+    _, resumed = generate(tmp_path / "resumed", "night-1", cfg)
+    assert any(c.meta.get("teacher_language") == "ko" for c in reference)
+    assert [c.model_dump() for c in resumed] == [c.model_dump() for c in reference]
+    assert (teacher.prompts, korean.prompts) == reference_prompts  # every request of both, rebuilt identically
