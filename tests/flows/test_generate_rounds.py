@@ -350,12 +350,24 @@ class KoreanBaseTeacher:
         pass
 
 
-def test_rows_of_a_language_with_its_own_teacher_are_written_by_it_in_its_mode(tmp_path, teacher, monkeypatch):
-    ko_teacher = TeacherConfig(backend="openai", model="korean-base", mode="base")
-    korean = KoreanBaseTeacher()
-    monkeypatch.setitem(fg._TEACHERS, ko_teacher.model_dump_json(), korean)
-    cfg = CFG.model_copy(update={"language_teachers": {"ko": ko_teacher}, "num_instructions": 10_000,
-                                 "max_rounds": 1, "requests_per_round": 8})
+KO_TEACHER = TeacherConfig(backend="openai", model="korean-base", mode="base")
+
+
+@pytest.fixture
+def korean(monkeypatch):
+    """The Korean stand-in, as the teacher of `language_teachers.ko`."""
+    t = KoreanBaseTeacher()
+    monkeypatch.setitem(fg._TEACHERS, KO_TEACHER.model_dump_json(), t)
+    return t
+
+
+def with_korean_teacher(max_rounds: int, requests_per_round: int) -> GenerateConfig:
+    return CFG.model_copy(update={"language_teachers": {"ko": KO_TEACHER}, "num_instructions": 10_000,
+                                  "max_rounds": max_rounds, "requests_per_round": requests_per_round})
+
+
+def test_rows_of_a_language_with_its_own_teacher_are_written_by_it_in_its_mode(tmp_path, teacher, korean):
+    cfg = with_korean_teacher(max_rounds=1, requests_per_round=8)
     run, candidates = generate(tmp_path, "r1", cfg)
     ckpt = read_checkpoint(run.file("checkpoint.json"))
     by_teacher = {"ko": [c for c in candidates if c.meta.get("teacher_language") == "ko"],
@@ -381,12 +393,8 @@ def test_rows_of_a_language_with_its_own_teacher_are_written_by_it_in_its_mode(t
     assert len(classify) == 2 * parsed_ko + sum(c.parse_error is None for c in by_teacher[""])
 
 
-def test_a_killed_run_with_a_language_teacher_resumes_to_the_same_rows(tmp_path, teacher, monkeypatch):
-    ko_teacher = TeacherConfig(backend="openai", model="korean-base", mode="base")
-    korean = KoreanBaseTeacher()
-    monkeypatch.setitem(fg._TEACHERS, ko_teacher.model_dump_json(), korean)
-    cfg = CFG.model_copy(update={"language_teachers": {"ko": ko_teacher}, "num_instructions": 10_000,
-                                 "max_rounds": 3, "requests_per_round": 6})
+def test_a_killed_run_with_a_language_teacher_resumes_to_the_same_rows(tmp_path, teacher, korean, monkeypatch):
+    cfg = with_korean_teacher(max_rounds=3, requests_per_round=6)
     _, reference = generate(tmp_path / "reference", "night-1", cfg)
     reference_prompts = (list(teacher.prompts), list(korean.prompts))
     real_ask, calls = fg.ask, []
