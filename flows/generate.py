@@ -78,7 +78,7 @@ def ask(cfg: TeacherConfig, requests: list[si.Request], sampling: Sampling, shar
         groups.setdefault(f"{r.teacher}|{r.schema}|{r.stop}", []).append(i)
     for idxs in groups.values():
         group = [requests[i] for i in idxs]
-        own = (by_language or {}).get(group[0].teacher, cfg) if group[0].teacher else cfg
+        own = (by_language or {}).get(group[0].teacher, cfg)
         parts = shard_indices(len(group), shards)
         results = run_shards(ask_teacher, parts, lambda s, idx, own=own: (
             teacher_for_shard(own, s), [group[i] for i in idx], sampling))
@@ -119,6 +119,7 @@ def add_instances(candidates: list[Candidate], seeds: list[SeedTask], cfg: Gener
     groups: dict[str, list[int]] = {}
     for i, c in enumerate(parsed):
         groups.setdefault(c.meta.get("teacher_language", ""), []).append(i)
+    by_language = cfg.teachers_by_language()
     done: dict[str, Candidate] = {}
     log: list[dict] = []
     for language, places in groups.items():
@@ -129,11 +130,11 @@ def add_instances(candidates: list[Candidate], seeds: list[SeedTask], cfg: Gener
                         si.classification_requests(rows, own, seeds, indices=indices)]
         # Greedy: identification is a judgement, not a place for diversity.
         cls_sampling = Sampling(temperature=0.0, top_p=1.0, max_tokens=16)
-        cls_replies = ask(own.teacher, cls_requests, cls_sampling, shards)
+        cls_replies = ask(cfg.teacher, cls_requests, cls_sampling, shards, by_language)
         rows = si.apply_classification(rows, cls_replies)
         inst_requests = [replace(r, teacher=language) for r in
                          si.instance_requests(rows, seeds, own, indices=indices)]
-        inst_replies = ask(own.teacher, inst_requests, cfg.instance_sampling, shards)
+        inst_replies = ask(cfg.teacher, inst_requests, cfg.instance_sampling, shards, by_language)
         teacher_name = f"{own.teacher.backend}:{own.teacher.model}"
         done.update((c.id, c) for c in si.apply_instances(rows, inst_replies, teacher_name, cfg.instance_sampling,
                                                           mode=own.teacher.mode))

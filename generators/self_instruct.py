@@ -95,7 +95,7 @@ def instruction_requests(
         info = {"seed_ids": [t.id for t in chosen]}
         asked = request_languages(examples, languages)
         own = asked[0] if len(asked) == 1 and asked[0] in by_language else ""
-        if cfg.teacher_for(own).mode == "base":
+        if by_language.get(own, cfg.teacher).mode == "base":
             info.update(first=len(examples) + 1, wanted=cfg.new_per_request)
             requests.append(Request("instructions", index, seed, [], None, info, prompt=bp.instruction_prompt(examples),
                                     stop=tuple(bp.instruction_stop(len(examples), cfg.new_per_request)), teacher=own))
